@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+# Language comes from the language cookie (set by /i18n/setlang/) or the
+# browser's Accept-Language, not from a URL prefix, so links shared in WeChat
+# work whatever language the reader uses.
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("suggestions.urls")),
+]

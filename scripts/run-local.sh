@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the web server, a Celery worker and Celery beat on the embedded defaults
+# (or on DATABASE_URL/REDIS_URL when set). Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping…"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+.venv/bin/celery -A jincheng_portal worker --loglevel=INFO --concurrency=2 &
+pids+=($!)
+.venv/bin/celery -A jincheng_portal beat --loglevel=INFO \
+  --scheduler django_celery_beat.schedulers:DatabaseScheduler &
+pids+=($!)
+$PY manage.py runserver "127.0.0.1:$PORT" &
+pids+=($!)
+
+sleep 2
+cat <<TXT
+
+  金点子 portal:      http://127.0.0.1:$PORT/
+  Staff admin:        http://127.0.0.1:$PORT/admin/
+  Demo logins:       listed above by seed_demo (and in the README)
+  Ctrl-C stops the web server, the worker and beat.
+
+TXT
+# Stop everything as soon as any one of them dies.
+wait -n

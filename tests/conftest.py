@@ -1,0 +1,139 @@
+"""Shared fixtures: personas, a real Celery worker, and Debian's chromium."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from suggestions.demo import demo_campaign_ensure
+from units.models import Unit
+from units.roles import Role, assign_role
+from units.seeding import units_seed
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# Playwright's sync API runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def units(db):
+    units_seed()
+    return {unit.name: unit for unit in Unit.objects.all()}
+
+
+@pytest.fixture
+def campaign(db):
+    return demo_campaign_ensure()
+
+
+def _staff(username, role, units=()):
+    user = get_user_model().objects.create_user(
+        username=username, password="correct-horse-battery", is_staff=True
+    )
+    assign_role(user=user, role=role, units=list(units))
+    return user
+
+
+@pytest.fixture
+def personas(units):
+    """One account per role, bound to real Jincheng units."""
+    return {
+        "screener_chengqu": _staff("screener_chengqu", Role.SCREENER, [units["城区"]]),
+        "screener_zezhou": _staff("screener_zezhou", Role.SCREENER, [units["泽州县"]]),
+        "reviewer": _staff("reviewer", Role.CITY_REVIEWER),
+        "leader": _staff("leader", Role.LEADER),
+        "admin": _staff("admin", Role.ADMINISTRATOR),
+    }
+
+
+def test_database_url() -> str:
+    """DATABASE_URL of the database the tests are using, for child processes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on the configured broker and the test database."""
+    env = {**os.environ, "DATABASE_URL": test_database_url()}
+    (PROJECT_DIR / "var").mkdir(exist_ok=True)
+    log = open(PROJECT_DIR / "var" / "test-worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "jincheng_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package.")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Citizens' phones are set to Chinese; English is tested explicitly.
+    return {**browser_context_args, "locale": "zh-CN"}
