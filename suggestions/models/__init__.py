@@ -1,0 +1,12 @@
+# One module per responsibility; import them all here so Django finds every model.
+from suggestions.models.core import (  # noqa: F401
+    ActionVia,
+    Campaign,
+    CampaignPhase,
+    Channel,
+    IdentityType,
+    Status,
+    StatusChange,
+    Suggestion,
+    Topic,
+)
