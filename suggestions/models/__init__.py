@@ -10,3 +10,4 @@ from suggestions.models.core import (  # noqa: F401
     Suggestion,
     Topic,
 )
+from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401

@@ -173,6 +173,9 @@ class Suggestion(models.Model):
         related_name="+",
         editable=False,
     )
+    # Stage-2 marks, kept on the row so the desk can sort on them without a join.
+    score_mean = models.FloatField(_("平均分"), null=True, blank=True, editable=False)
+    score_count = models.PositiveSmallIntegerField(_("评分人数"), default=0, editable=False)
     anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
     received_at = models.DateTimeField(_("收到时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
