@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from suggestions.models import Campaign, CampaignPhase
-from units.models import Unit
+from suggestions.models import Campaign, CampaignPhase, Topic
+from units.models import SupervisionGroup, Unit, UnitKind
 from units.roles import Role, assign_role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,7 +29,30 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# The campaign's topics; migration 0002 loads the same list into a new database.
+DEFAULT_TOPICS = [
+    "十四五规划",
+    "转型发展",
+    "招商引智",
+    "营商环境",
+    "城乡建设",
+    "文化旅游",
+    "农业农村",
+    "生态环保",
+    "社会民生",
+    "文明城市创建",
+    "其他",
+]
+
+
+def default_topics_ensure() -> None:
+    """Recreate missing default topics (a flushed test database loses migration data)."""
+    for order, name in enumerate(DEFAULT_TOPICS, start=1):
+        Topic.objects.get_or_create(name=name, defaults={"sort_order": order * 10})
+
+
 def demo_campaign_ensure() -> Campaign:
+    default_topics_ensure()
     campaign, _ = Campaign.objects.get_or_create(
         slug="jc2021",
         defaults={
@@ -45,12 +68,32 @@ def demo_campaign_ensure() -> Campaign:
     return campaign
 
 
+SUPERVISION_GROUPS = 12
+SUPERVISED_TOWNS = 22  # 75 reporting units + 22 towns = the campaign's 97 supervised units
+
+
+def demo_supervision_groups_ensure() -> None:
+    """Twelve 督导组 dealing out the 97 supervised units in turn (demo, not the real roster)."""
+    if SupervisionGroup.objects.exists():
+        return
+    supervised = list(Unit.objects.reporting()) + list(
+        Unit.objects.filter(kind=UnitKind.TOWN)[:SUPERVISED_TOWNS]
+    )
+    groups = [
+        SupervisionGroup.objects.create(name=f"第{n:02d}督导组", leader_name=f"督导组长{n:02d}")
+        for n in range(1, SUPERVISION_GROUPS + 1)
+    ]
+    for index, unit in enumerate(supervised):
+        groups[index % SUPERVISION_GROUPS].units.add(unit)
+
+
 @transaction.atomic
 def demo_seed() -> list[tuple[str, str]]:
     """Create the demo campaign and accounts; returns (username, description) pairs."""
     if not settings.DEBUG:
         raise RuntimeError("Demo accounts are only created when DEBUG is on.")
     demo_campaign_ensure()
+    demo_supervision_groups_ensure()
     User = get_user_model()
     created = []
     for username, role, unit_names, description in DEMO_ACCOUNTS:

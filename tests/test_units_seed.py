@@ -67,3 +67,18 @@ def test_moving_a_unit_moves_its_subtree(db):
     town = Unit.objects.get(name="北石店镇")
     assert town.path == "1405/140525/140502/140502100/"
     assert Unit.objects.within(zezhou).filter(pk=town.pk).exists()
+
+
+def test_demo_supervision_groups_cover_97_units(settings, db):
+    from suggestions.demo import demo_seed
+    from units.models import SupervisionGroup
+
+    settings.DEBUG = True
+    units_seed()
+    demo_seed()
+    demo_seed()
+
+    assert SupervisionGroup.objects.count() == 12
+    covered = Unit.objects.filter(supervision_groups__isnull=False).distinct()
+    assert covered.count() == 97
+    assert covered.reporting().count() == 75
