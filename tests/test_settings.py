@@ -84,3 +84,14 @@ def test_env_database_refuses_a_url_without_a_database(monkeypatch):
     monkeypatch.setenv("DB_X", "postgres://postgres@127.0.0.1:5432/")
     with pytest.raises(ImproperlyConfigured, match="names no database"):
         env_database("DB_X", "")
+
+
+def test_production_mode_collects_static_files_for_whitenoise(tmp_path):
+    env = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "STATIC_ROOT": str(tmp_path)}
+
+    result = _manage("collectstatic", "--noinput", **env)
+
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/bootstrap/bootstrap.min.css" in manifest
+    assert list(tmp_path.glob("vendor/bootstrap/bootstrap.min.*.css.gz"))
