@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from suggestions.notifications import outcome_notices_send
+
+
+@shared_task(name="suggestions.outcome_notify")
+def suggestion_outcome_notify(status_change_ids: list[int]) -> int:
+    """Tell submitters about excellent / set-aside decisions; safe to run twice."""
+    return outcome_notices_send(status_change_ids=status_change_ids)
