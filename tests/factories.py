@@ -18,8 +18,10 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     channel = Channel.WEB
     # Transactional tests flush the topics seeded by migration 0002; recreate one then.
     topic = factory.LazyFunction(
-        lambda: Topic.objects.order_by("sort_order").first()
-        or Topic.objects.get_or_create(name="城市建设")[0]
+        lambda: (
+            Topic.objects.order_by("sort_order").first()
+            or Topic.objects.get_or_create(name="城市建设")[0]
+        )
     )
     identity_type = IdentityType.PUBLIC
     title = factory.Sequence(lambda n: f"关于改善城市环境的建议{n}")
