@@ -105,6 +105,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class DecisionForm(forms.Form):
+    # Optional in the browser: which decisions need a reason is the workflow's rule.
+    reason = forms.CharField(
+        label=gettext_lazy("理由/备注"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
 class ScoreForm(forms.Form):
     feasibility = forms.TypedChoiceField(label=gettext_lazy("可行性"), coerce=int)
     innovation = forms.TypedChoiceField(label=gettext_lazy("创新性"), coerce=int)
@@ -263,7 +272,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         )
         context = {
             "decision_targets": targets,
-            "reason_form": ReasonForm(),
+            "reason_form": DecisionForm(),
             "score_form": ScoreForm(
                 initial={n: getattr(my_score, n) for n in SCORE_CRITERIA} if my_score else None
             )
