@@ -17,6 +17,7 @@ import importlib
 import io
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -43,7 +44,7 @@ from django.utils import timezone  # noqa: E402
 from suggestions.demo import demo_campaign_ensure  # noqa: E402
 from suggestions.models import Status, Suggestion, Topic  # noqa: E402
 from units.models import Unit  # noqa: E402
-from units.roles import Role, assign_role, sync_role_groups  # noqa: E402
+from units.roles import Role, assign_role, sync_role_groups, visible_units  # noqa: E402
 from units.seeding import units_seed  # noqa: E402
 
 CHANGELIST = "/admin/suggestions/suggestion/"
@@ -246,12 +247,32 @@ def users():
     return screener, reviewer, biggest
 
 
+def export(user):
+    """The screener's whole scope as .xlsx: time, rows, file size and peak RSS growth."""
+    client = Client()
+    client.force_login(user)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    response = client.get("/admin/suggestions/suggestion/export/")
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rows = Suggestion.objects.filter(unit__in=visible_units(user)).count()
+    print(
+        f"export of {rows:,} rows: {elapsed:.1f} s, {size / 1e6:.1f} MB .xlsx, "
+        f"peak RSS {before / 1024:.0f} -> {after / 1024:.0f} MB"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument(
+        "--only-export", action="store_true", help="only time the screener's .xlsx export"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://…/jc_screening_bench")
@@ -267,6 +288,10 @@ def main():
         generate(args.rows)
     in_scope = Suggestion.objects.filter(unit__path__startswith=biggest.path).count()
     print(f"screener unit {biggest.name}: {in_scope:,} ideas in scope\n")
+
+    if args.only_export:
+        export(screener)
+        return
 
     scenarios = [
         ("screener", screener, "unfiltered p1", {}),

@@ -210,3 +210,11 @@ PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
 PORTAL_NOTIFIER = env_str("PORTAL_NOTIFIER", "suggestions.notifications.LogNotifier")
 PORTAL_SMS_GATEWAY_URL = env_str("PORTAL_SMS_GATEWAY_URL", "")
 PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
+# Announce outcomes whose queued task was lost while the broker was down.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "screening-outcome-notices-catch-up": {
+        "task": "suggestions.outcome_notify_catch_up",
+        "schedule": 15 * 60,
+    },
+}

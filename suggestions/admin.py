@@ -455,7 +455,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         self.message_user(request, text, messages.WARNING if refused else messages.SUCCESS)
         return None
 
-    @admin.action(description=gettext_lazy("初选入围"), permissions=["stage1"])
+    @admin.action(description=gettext_lazy("设为初选入围"), permissions=["stage1"])
     def shortlist(self, request, queryset):
         return self._decide(request, queryset, Status.SHORTLISTED)
 

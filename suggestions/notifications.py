@@ -8,11 +8,13 @@ number, so a laptop or CI needs no SMS account.
 import json
 import logging
 import urllib.request
+from datetime import timedelta
 from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -128,3 +130,24 @@ def outcome_notices_send(*, status_change_ids: list[int]) -> int:
             notice.save(update_fields=["sent_at", "backend", "error"])
             sent += 1
     return sent
+
+
+CATCH_UP_WINDOW = timedelta(days=7)
+CATCH_UP_BATCH = 5_000
+
+
+def outcome_notices_catch_up() -> int:
+    """Outcome decisions of the last week whose notice was never queued or failed: send them.
+
+    Run periodically, so decisions taken while the broker was down are still announced.
+    """
+    ids = list(
+        StatusChange.objects.filter(
+            to_status__in=[Status.EXCELLENT, Status.SET_ASIDE],
+            at__gte=timezone.now() - CATCH_UP_WINDOW,
+        )
+        .filter(Q(notice__isnull=True) | Q(notice__sent_at__isnull=True))
+        .order_by("at")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    return outcome_notices_send(status_change_ids=ids) if ids else 0

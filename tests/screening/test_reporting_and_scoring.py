@@ -206,3 +206,55 @@ def test_shortlisting_sends_no_notice(personas, idea_factory, django_capture_on_
         )
     assert callbacks == []
     assert StatusChange.objects.count() == 1
+
+
+def test_catch_up_announces_outcomes_whose_task_was_lost(personas, idea_factory):
+    from suggestions.notifications import outcome_notices_catch_up
+
+    ideas = [idea_factory(status=Status.SHORTLISTED) for _ in range(2)]
+    # on_commit callbacks never run inside a test transaction: as if the broker were down.
+    for idea in ideas:
+        suggestion_transition(
+            suggestion=idea, to_status=Status.EXCELLENT, actor=Actor.of(personas["reviewer"])
+        )
+
+    assert outcome_notices_catch_up() == 2
+    assert outcome_notices_catch_up() == 0
+    assert OutcomeNotice.objects.filter(sent_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_scoring_at_once_both_count(campaign, units, personas, django_user_model):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import SuggestionFactory
+    from units.roles import Role, assign_role
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs two real connections")
+    idea = SuggestionFactory(campaign=campaign, unit=units["城区"], status=Status.SHORTLISTED)
+    second = django_user_model.objects.create_user("reviewer2", password="x" * 12)
+    assign_role(user=second, role=Role.CITY_REVIEWER)
+    barrier = threading.Barrier(2)
+
+    def score(user, mark):
+        actor = Actor.of(user)
+        barrier.wait()
+        try:
+            suggestion_score(suggestion=idea, actor=actor, marks=dict.fromkeys(MARKS, mark))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=score, args=(personas["reviewer"], 2)),
+        threading.Thread(target=score, args=(second, 4)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    idea.refresh_from_db()
+    assert (idea.score_count, idea.score_mean) == (2, pytest.approx(3.0))
