@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -217,7 +219,8 @@ class SuggestionAdmin(admin.ModelAdmin):
         return obj
 
     # -- columns --
-    @admin.display(description=gettext_lazy("平均分"), ordering="score_mean")
+    # Unscored ideas sort as 0 so "best first" does not start with them (index sugg_desk_score).
+    @admin.display(description=gettext_lazy("平均分"), ordering=Coalesce("score_mean", Value(0.0)))
     def score_display(self, obj):
         return f"{obj.score_mean:.2f}" if obj.score_mean is not None else "-"
 

@@ -3,8 +3,12 @@
 An exact COUNT(*) over a million ideas costs tens of milliseconds on every
 changelist page. On PostgreSQL we ask the planner instead: pg_class.reltuples
 for an unfiltered table, EXPLAIN's row estimate for a filtered one; only when
-the estimate is small (where counting is cheap and users notice wrong page
-numbers) do we count exactly. SQLite (development) always counts.
+the estimate is small do we count, and then only up to a cap, because
+estimates of text searches can be far too low. SQLite (development) always counts.
+
+Deep pages: OFFSET 25,000 over full rows visits 25,000 heap rows. page() first
+takes the page's ids (an index-only scan when an index covers the filter and
+the order, e.g. sugg_desk_newest), then loads just those rows.
 """
 
 import json
@@ -28,9 +32,27 @@ class EstimatedCountPaginator(Paginator):
             estimate = _table_estimate(connection, queryset.model._meta.db_table)
         else:
             estimate = _explain_estimate(connection, queryset)
-        if estimate is None or estimate < EXACT_BELOW:
-            return super().count
-        return estimate
+        if estimate is not None and estimate >= EXACT_BELOW:
+            return estimate
+        capped = queryset.order_by()[: EXACT_BELOW + 1].count()
+        return capped if capped <= EXACT_BELOW else max(estimate or 0, capped)
+
+    def page(self, number):
+        queryset = self.object_list
+        if (
+            not hasattr(queryset, "query")
+            or connections[queryset.db].vendor != "postgresql"
+            or queryset.query.distinct
+        ):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def _table_estimate(connection, table: str) -> int | None:

@@ -5,10 +5,15 @@ sentence as one token, and trigram indexes cannot serve two-character words
 (旅游). On PostgreSQL we index character bigrams instead: an IMMUTABLE SQL
 function suggestion_bigrams(title, content) returns the distinct lower-cased
 bigrams of the text, and a GIN index on that expression (migration
-"search_bigrams") answers `bigrams @> ARRAY[bigrams of the query]`. Every
-bigram of the query present is necessary but not sufficient (the bigrams could
-be scattered), so the candidate rows are rechecked with a LIKE on the text.
-No column to keep in sync: intake and imports need do nothing.
+"search_bigrams") answers `bigrams @> ARRAY[bigrams of the query]`. For a
+two-character word that is exact. For longer words every bigram present is
+necessary but not sufficient (they could be scattered), so candidates are
+rechecked with strpos() on the text. strpos, not LIKE: the planner guesses a
+LIKE '%…%' matches almost nothing, which made it pick a bitmap scan + sort of
+hundreds of thousands of rows for common words, and made the paginator count
+them exactly; strpos() > 0 gets a neutral guess and a LIMIT-friendly plan
+(measured in bench/screening.py). No column to keep in sync: intake and imports
+need do nothing.
 
 A one-character query has no bigram and falls back to LIKE (sequential scan);
 SQLite (local development) always uses LIKE, which finds two-character words
@@ -19,7 +24,8 @@ import re
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower, StrIndex
 
 RECEIPT_RE = re.compile(r"^[A-Za-z]{1,12}\d*-\d{1,9}$")
 
@@ -50,10 +56,18 @@ def suggestions_search(queryset: models.QuerySet, term: str) -> models.QuerySet:
     if RECEIPT_RE.match(term):
         return queryset.filter(receipt=term.upper())
     words = term.split()
-    text = Q()
-    for word in words:
-        text &= Q(title__icontains=word) | Q(content__icontains=word)
     grams = query_bigrams(term)
-    if connection.vendor == "postgresql" and grams:
-        return queryset.alias(_bigrams=SuggestionBigrams()).filter(text, _bigrams__contains=grams)
-    return queryset.filter(text)
+    if connection.vendor != "postgresql" or not grams or any(len(w) < 2 for w in words):
+        text = Q()
+        for word in words:
+            text &= Q(title__icontains=word) | Q(content__icontains=word)
+        return queryset.filter(text)
+    queryset = queryset.alias(_bigrams=SuggestionBigrams()).filter(_bigrams__contains=grams)
+    longer = [w.lower() for w in words if len(w) > 2]
+    if longer:
+        text = Lower(Concat("title", Value(" "), "content", output_field=models.TextField()))
+        for i, word in enumerate(longer):
+            queryset = queryset.alias(**{f"_at{i}": StrIndex(text, Value(word))}).filter(
+                **{f"_at{i}__gt": 0}
+            )
+    return queryset
