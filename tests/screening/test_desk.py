@@ -180,3 +180,22 @@ def _xlsx_rows(response):
     data = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def test_select_all_above_the_bulk_limit_is_refused_as_a_whole(login, idea_factory, monkeypatch):
+    import suggestions.admin
+
+    monkeypatch.setattr(suggestions.admin, "BULK_LIMIT", 2)
+    ideas = [idea_factory(unit="城区") for _ in range(3)]
+    response = login("screener_chengqu").post(
+        reverse(CHANGELIST),
+        {
+            "action": "shortlist",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [ideas[0].pk],
+        },
+        follow=True,
+    )
+    assert "一次最多处理 2 条" in response.content.decode()
+    assert not StatusChange.objects.exists()
