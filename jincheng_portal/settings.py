@@ -204,3 +204,17 @@ LOGGING = {
 # Public by design: printed by seed_demo and listed in the README;
 # seed_demo refuses to run without DEBUG.
 PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
+
+# --- screening ---
+# Outcome notices to submitters: suggestions.notifications.{LogNotifier,SmsNotifier,EmailNotifier}.
+PORTAL_NOTIFIER = env_str("PORTAL_NOTIFIER", "suggestions.notifications.LogNotifier")
+PORTAL_SMS_GATEWAY_URL = env_str("PORTAL_SMS_GATEWAY_URL", "")
+PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
+# Announce outcomes whose queued task was lost while the broker was down.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "screening-outcome-notices-catch-up": {
+        "task": "suggestions.outcome_notify_catch_up",
+        "schedule": 15 * 60,
+    },
+}

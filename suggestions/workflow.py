@@ -9,20 +9,40 @@ city reviewers; administrators may do either. A step back needs a reason and a
 role above the one that took the decision being undone. Every change writes one
 append-only StatusChange row in the same transaction as the status update.
 
+Unit reporting (报送): once a unit (or the reporting unit above it, e.g. a
+town's county) has reported its stage 1 for a campaign, stage-1 decisions on its
+ideas are frozen until a city administrator reopens the report.
+
+Outcomes (excellent, set aside) are announced to the submitter by a Celery task
+queued after the commit (suggestions.notifications picks the channel).
+
 Concurrency: the status column is updated with a condition on the status the
 actor saw, so of two staff acting at once exactly one wins and the other is told
 who changed it and when; history therefore never skips a stage.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from suggestions.models import ActionVia, Status, StatusChange, Suggestion
+from suggestions.models import (
+    ActionVia,
+    Campaign,
+    Score,
+    Status,
+    StatusChange,
+    Suggestion,
+    UnitReport,
+)
+from units.models import Unit
 from units.roles import is_city_admin, is_city_reviewer, screened_units
+
+logger = logging.getLogger(__name__)
 
 C, S, E, X = Status.COLLECTED, Status.SHORTLISTED, Status.EXCELLENT, Status.SET_ASIDE
 
@@ -42,6 +62,11 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (E, S): BACK_ADMIN,
 }
 NEEDS_REASON = {(C, X), (S, X), (S, C), (X, C), (E, S)}
+# Decisions that belong to (or undo) a unit's stage 1: frozen once the unit reported.
+STAGE_1_DECISIONS = {(C, S), (C, X), (S, C), (X, C)}
+# Outcomes the submitter is told about.
+NOTIFIED_OUTCOMES = {E, X}
+SCORE_CRITERIA = ("feasibility", "innovation", "benefit", "cost", "replicability")
 
 
 class TransitionRefused(Exception):
@@ -80,14 +105,18 @@ class Actor:
 
 def allowed_targets(actor: Actor, suggestion: Suggestion) -> list[str]:
     """The states this actor could move the idea to now (for buttons and menus)."""
+    frozen = _frozen_ids([suggestion])
     return [
         to
         for (frm, to) in TRANSITIONS
-        if frm == suggestion.status and _refusal(actor, suggestion, to, reason="-") is None
+        if frm == suggestion.status
+        and _refusal(actor, suggestion, to, reason="-", frozen=suggestion.pk in frozen) is None
     ]
 
 
-def _refusal(actor: Actor, suggestion: Suggestion, to_status: str, reason: str) -> str | None:
+def _refusal(
+    actor: Actor, suggestion: Suggestion, to_status: str, reason: str, frozen: bool = False
+) -> str | None:
     """Why this transition is refused, or None when it is allowed."""
     frm = suggestion.status
     rule = TRANSITIONS.get((frm, to_status))
@@ -98,6 +127,9 @@ def _refusal(actor: Actor, suggestion: Suggestion, to_status: str, reason: str) 
         }
     if (frm, to_status) in NEEDS_REASON and not reason.strip():
         return _("改为“%(to)s”需要填写理由。") % {"to": Status(to_status).label}
+    if frozen and (frm, to_status) in STAGE_1_DECISIONS:
+        # Applies to administrators too: they reopen the report first, on the record.
+        return _("该单位已报送初筛结果，初筛决定已锁定；如需修改请由市级管理员退回报送。")
     if actor.is_admin:
         return None
     if rule == STAGE_1:
@@ -149,10 +181,12 @@ def suggestions_transition(
     """Move many ideas at once; each is judged on its own, refusals are reported."""
     result = BulkResult()
     now = timezone.now()
+    suggestions = list(suggestions)
     with transaction.atomic():
+        frozen = _frozen_ids(suggestions)
         candidates = []
         for suggestion in suggestions:
-            why = _refusal(actor, suggestion, to_status, reason)
+            why = _refusal(actor, suggestion, to_status, reason, frozen=suggestion.pk in frozen)
             if why is None:
                 candidates.append(suggestion)
             else:
@@ -191,7 +225,125 @@ def suggestions_transition(
                 else:
                     result.refused.append((suggestion, _already_changed(suggestion.pk)))
         StatusChange.objects.bulk_create(result.changed)
+        if to_status in NOTIFIED_OUTCOMES and result.changed:
+            change_ids = [c.pk for c in result.changed]
+            transaction.on_commit(lambda: _queue_outcome_notifications(change_ids))
     return result
+
+
+def _queue_outcome_notifications(change_ids: list[int]) -> None:
+    """Publish after the commit; a broker outage must never undo or fail a decision."""
+    from suggestions.tasks import suggestion_outcome_notify
+
+    try:
+        suggestion_outcome_notify.delay(change_ids)
+    except Exception:  # broker down: the decision stands, the catch-up can resend
+        logger.exception("Could not queue outcome notifications for %d changes", len(change_ids))
+
+
+def _frozen_ids(suggestions: list[Suggestion]) -> set[int]:
+    """Ideas whose unit, or a unit above it, has reported its stage 1 (two small queries)."""
+    if not suggestions:
+        return set()
+    campaign_ids = {s.campaign_id for s in suggestions}
+    reported = set(
+        UnitReport.objects.filter(
+            campaign_id__in=campaign_ids, reported_at__isnull=False
+        ).values_list("campaign_id", "unit__path")
+    )
+    if not reported:
+        return set()
+    paths = dict(
+        Unit.objects.filter(pk__in={s.unit_id for s in suggestions}).values_list("pk", "path")
+    )
+    frozen = set()
+    for s in suggestions:
+        path = paths.get(s.unit_id, "")
+        if any(c == s.campaign_id and path.startswith(p) for c, p in reported):
+            frozen.add(s.pk)
+    return frozen
+
+
+def unit_is_frozen(*, campaign: Campaign, unit: Unit) -> bool:
+    """True when the unit or a unit above it has reported its stage 1 for the campaign."""
+    return any(
+        unit.path.startswith(path)
+        for path in UnitReport.objects.filter(
+            campaign=campaign, reported_at__isnull=False
+        ).values_list("unit__path", flat=True)
+    )
+
+
+# --- 报送: unit reporting ----------------------------------------------------
+
+
+def unit_report_submit(*, campaign: Campaign, unit: Unit, actor: Actor) -> UnitReport:
+    """A reporting unit's screener (or an administrator) declares its stage 1 done."""
+    if not unit.is_reporting:
+        raise TransitionRefused(_("只有县（市、区）、开发区和市直单位报送，乡镇随所属县区报送。"))
+    if not (actor.is_admin or (actor.can_stage1 and unit.pk in actor.screened_unit_ids)):
+        raise TransitionRefused(_("只有本单位的初筛员可以报送本单位的初筛结果。"))
+    with transaction.atomic():
+        report, _created = UnitReport.objects.select_for_update().get_or_create(
+            campaign=campaign, unit=unit
+        )
+        if report.reported_at is not None:
+            raise TransitionRefused(_("该单位已报送，无需重复报送。"))
+        report.reported_at = timezone.now()
+        report.reported_by = actor.user
+        report.save(update_fields=["reported_at", "reported_by"])
+    return report
+
+
+def unit_report_reopen(*, campaign: Campaign, unit: Unit, actor: Actor) -> UnitReport:
+    """A city administrator reopens a unit's report so its stage 1 can change again."""
+    if not actor.is_admin:
+        raise TransitionRefused(_("只有市级管理员可以退回单位报送。"))
+    with transaction.atomic():
+        report = UnitReport.objects.select_for_update().filter(campaign=campaign, unit=unit).first()
+        if report is None or report.reported_at is None:
+            raise TransitionRefused(_("该单位尚未报送。"))
+        report.reported_at = None
+        report.reported_by = None
+        report.reopened_at = timezone.now()
+        report.reopened_by = actor.user
+        report.save(update_fields=["reported_at", "reported_by", "reopened_at", "reopened_by"])
+    return report
+
+
+# --- stage 2: scoring ---------------------------------------------------------
+
+
+def suggestion_score(*, suggestion: Suggestion, actor: Actor, marks: dict[str, int]) -> Score:
+    """A city reviewer scores a shortlisted idea (one row per reviewer, re-scoring replaces it).
+
+    Suggestion.score_mean/score_count are recomputed in the same transaction, under
+    a lock on the idea, so two reviewers scoring at once cannot lose a mark.
+    """
+    if not (actor.is_admin or actor.can_stage2):
+        raise TransitionRefused(_("只有市级评审员可以评分。"))
+    if set(marks) != set(SCORE_CRITERIA):
+        raise TransitionRefused(_("请为五项指标全部打分。"))
+    for value in marks.values():
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise TransitionRefused(_("每项评分须为 1 到 5 的整数。"))
+    with transaction.atomic():
+        current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if current.status != Status.SHORTLISTED:
+            raise TransitionRefused(_("只能为初选入围的金点子评分。"))
+        score, _created = Score.objects.update_or_create(
+            suggestion=current,
+            reviewer=actor.user,
+            defaults={**marks, "scored_at": timezone.now()},
+        )
+        agg = Score.objects.filter(suggestion=current).aggregate(
+            count=Count("pk"), **{name: Sum(name) for name in SCORE_CRITERIA}
+        )
+        count = agg["count"]
+        mean = sum(agg[name] for name in SCORE_CRITERIA) / (5 * count)
+        Suggestion.objects.filter(pk=current.pk).update(score_mean=mean, score_count=count)
+        suggestion.score_mean, suggestion.score_count = mean, count
+    return score
 
 
 def _already_changed(pk: int) -> AlreadyChanged:

@@ -10,4 +10,5 @@ from suggestions.models.core import (  # noqa: F401
     Suggestion,
     Topic,
 )
+from suggestions.models.notices import OutcomeNotice  # noqa: F401
 from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401

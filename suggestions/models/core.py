@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,19 @@ class Suggestion(models.Model):
             ),
             # Per-day counts over a campaign.
             models.Index(fields=["campaign", "received_at"], name="sugg_campaign_received"),
+            # Screening desk, newest first: the ids of page N come from an index-only
+            # scan that also filters on unit and status (see suggestions/paging.py).
+            models.Index(
+                fields=["-received_at", "-id"],
+                include=["unit", "status"],
+                name="sugg_desk_newest",
+            ),
+            # Screening desk sorted by mean score, best first (unscored count as 0).
+            models.Index(
+                Coalesce("score_mean", models.Value(0.0)).desc(),
+                models.F("id").desc(),
+                name="sugg_desk_score",
+            ),
         ]
 
     def __str__(self):
