@@ -4,6 +4,7 @@ import time
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -142,6 +143,7 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, phone_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].required = phone_required
+        _own_control_char_message(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -166,6 +168,15 @@ class SubmissionForm(forms.Form):
         return bool(self.cleaned_data.get("website"))
 
 
+def _own_control_char_message(form: forms.Form) -> None:
+    # Django's own NUL message reads badly in Chinese; text_clean (called by every
+    # clean_<field>) refuses NUL and other control characters with a clear one.
+    for field in form.fields.values():
+        field.validators = [
+            v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 def submission_form_html(form: SubmissionForm) -> str:
     """The form's fields as HTML; the unbound form is rendered once per language per minute."""
 
@@ -188,6 +199,7 @@ class LookupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _own_control_char_message(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
