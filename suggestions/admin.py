@@ -14,3 +14,7 @@ class CampaignAdmin(admin.ModelAdmin):
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
+
+
+# Intake's admin pages (API keys, paper-form import) live in their own module.
+import suggestions.admin_intake  # noqa: E402, F401

@@ -254,7 +254,14 @@ def channel_key_revoke(*, channel_key: ChannelKey) -> None:
 def channel_key_authenticate(*, raw_key: str) -> ChannelKey | None:
     if not raw_key or len(raw_key) > 200:
         return None
-    return ChannelKey.objects.usable().filter(key_hash=channel_key_hash(raw_key)).first()
+    key = ChannelKey.objects.usable().filter(key_hash=channel_key_hash(raw_key)).first()
+    if key is not None:
+        # At most one write a minute per key, not one per request.
+        now = timezone.now()
+        ChannelKey.objects.filter(pk=key.pk).exclude(
+            last_used_at__gte=now - timedelta(seconds=60)
+        ).update(last_used_at=now)
+    return key
 
 
 # --- API idempotency --------------------------------------------------------------
