@@ -253,3 +253,5 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Paper imports: the whole file in one transaction (rolled back on any row error).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
