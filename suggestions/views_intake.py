@@ -20,7 +20,7 @@ from suggestions.ratelimit import (
     submission_phone_limited,
 )
 
-_RECEIPT_SALT = "suggestions.receipt"
+RECEIPT_SALT = "suggestions.receipt"
 
 
 def _privacy() -> dict:
@@ -95,13 +95,13 @@ def submit(request):
         return _render_submit(request, campaign=campaign, form=form, status=400)
     # Post/Redirect/Get: a refresh or the back button cannot post again. The
     # receipt travels signed in the URL (it is not personal data).
-    token = signing.dumps(result.suggestion.receipt, salt=_RECEIPT_SALT)
+    token = signing.dumps(result.suggestion.receipt, salt=RECEIPT_SALT)
     return redirect(reverse("suggestions:receipt", args=[token]))
 
 
 def receipt(request, token: str):
     try:
-        number = signing.loads(token, salt=_RECEIPT_SALT, max_age=7 * 24 * 3600)
+        number = signing.loads(token, salt=RECEIPT_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
         raise Http404 from None
     return render(request, "suggestions/intake/receipt.html", {"receipt": number})
