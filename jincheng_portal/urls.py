@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -15,3 +16,11 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("suggestions.urls")),
 ]
+
+if settings.INTAKE_BENCH_VIEWS:  # bench/intake's reference views; off unless the env flag is set
+    from suggestions import bench_views
+
+    urlpatterns += [
+        path("bench/constant/", bench_views.constant),
+        path("bench/minimal-insert/", bench_views.minimal_insert),
+    ]

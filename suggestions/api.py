@@ -22,11 +22,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from suggestions.intake import (
     CampaignClosed,
     IdempotencyConflict,
+    campaign_current,
     channel_key_authenticate,
     idempotent_call,
     suggestion_submit,
 )
-from suggestions.models import Campaign, ChannelKey, IdentityType, Status, Suggestion, Topic
+from suggestions.models import ChannelKey, IdentityType, Status, Suggestion, Topic
 from suggestions.ratelimit import submission_phone_limited
 from suggestions.validation import CONTENT_MAX, NAME_MAX, TITLE_MAX, phone_normalise
 from units.models import Unit, UnitKind
@@ -178,7 +179,7 @@ def _invalid(fields: dict) -> ApiError:
 
 
 def _create(*, channel_key: ChannelKey, data: dict) -> tuple[int, dict]:
-    campaign = Campaign.objects.current()
+    campaign = campaign_current()
     topic = Topic.objects.filter(pk=data["topic"], is_active=True).first()
     unit = Unit.objects.active().exclude(kind=UnitKind.CITY).filter(pk=data["unit"]).first()
     try:

@@ -3,15 +3,17 @@
 Guarantees, whatever the channel:
 - every field is validated by suggestions.validation before anything is written;
 - the receipt number comes from Campaign.last_sequence, bumped by a conditional
-  UPDATE that also checks the campaign is open, so numbers are unique, never
-  handed out twice, and a closed campaign accepts nothing;
+  UPDATE … RETURNING (own short transaction) that also checks the campaign is
+  open, so numbers are unique, never handed out twice, and a closed campaign
+  accepts nothing;
 - the same phone with the same (normalised) content within INTAKE_DUPLICATE_WINDOW
   is one submission: the caller gets the first receipt and one row is stored.
-  Concurrency: the check-then-insert runs under a per-fingerprint transaction
+  Concurrency: the re-check-then-insert runs under a per-fingerprint transaction
   lock (pg_advisory_xact_lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
-  serialises writers), so 50 identical concurrent POSTs store one row. A lock
-  rather than a unique constraint on (fingerprint, time bucket) because a bucket
-  boundary would let two requests a second apart through;
+  serialises writers), so 50 identical concurrent POSTs store one row while
+  different ideas never wait for each other. A lock rather than a unique
+  constraint on (fingerprint, time bucket) because a bucket boundary would let
+  two requests a second apart through;
 - follow-up work is queued with transaction.on_commit and a broker failure never
   fails or slows the request (see suggestion_received_queue).
 """
@@ -26,7 +28,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,28 @@ class CampaignClosed(Exception):
 class SubmitResult:
     suggestion: Suggestion
     created: bool  # False: a repeat of an idea already stored; this is its first receipt
+
+
+# Per process, a few seconds: every intake page and API call needs the current
+# campaign; a campaign closed in admin stops taking numbers at once anyway,
+# because _sequence_next re-checks it in the database.
+CAMPAIGN_CACHE_SECONDS = 5
+_campaign_cache: tuple[float, Campaign | None] = (0.0, None)
+
+
+def campaign_current() -> Campaign | None:
+    global _campaign_cache
+    now = time.monotonic()
+    if _campaign_cache[0] > now:
+        return _campaign_cache[1]
+    campaign = Campaign.objects.current()
+    _campaign_cache = (now + CAMPAIGN_CACHE_SECONDS, campaign)
+    return campaign
+
+
+def campaign_cache_clear() -> None:
+    global _campaign_cache
+    _campaign_cache = (0.0, None)
 
 
 def receipt_format(*, prefix: str, sequence: int) -> str:
@@ -109,14 +132,41 @@ def _fingerprint_lock(fingerprint: str) -> None:
 
 
 def _sequence_next(*, campaign: Campaign, now) -> int:
-    """Bump the campaign's counter if (and only if) the campaign is open."""
-    bumped = Campaign.objects.filter(
-        pk=campaign.pk, is_active=True, opens_at__lte=now, closes_at__gt=now
-    ).update(last_sequence=F("last_sequence") + 1)
-    if not bumped:
+    """Take the campaign's next number if (and only if) the campaign is open.
+
+    One conditional UPDATE … RETURNING in its own short transaction, so the
+    campaign row is locked for one statement rather than for the whole insert
+    (all submissions of a campaign pass through this row). A number taken for
+    an insert that then fails is simply skipped: numbers are unique and never
+    reused, not gapless.
+
+    On PostgreSQL this transaction commits without waiting for the WAL flush:
+    the idea's own (synchronous) commit comes later in the same WAL and flushes
+    it too, so every number printed on a receipt is durable.
+    """
+    table = connection.ops.quote_name(Campaign._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(
+            f"UPDATE {table} SET last_sequence = last_sequence + 1 "  # noqa: S608 (table name from model meta)
+            "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s "
+            "RETURNING last_sequence",
+            [campaign.pk, now, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise CampaignClosed
-    # The UPDATE holds the row lock until commit, so this reads our own value.
-    return Campaign.objects.filter(pk=campaign.pk).values_list("last_sequence", flat=True).get()
+    return row[0]
+
+
+def _first_within_window(*, fingerprint: str, now) -> Suggestion | None:
+    window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
+    return (
+        Suggestion.objects.filter(fingerprint=fingerprint, received_at__gte=window_start)
+        .order_by("id")
+        .first()
+    )
 
 
 def suggestion_submit(
@@ -154,17 +204,18 @@ def suggestion_submit(
     fingerprint = submission_fingerprint(
         campaign_id=campaign.pk, phone=cleaned["phone"], content=cleaned["content"]
     )
+    # A plain read first: a double tap is answered without taking a number.
+    first = _first_within_window(fingerprint=fingerprint, now=now)
+    if first is not None:
+        return SubmitResult(suggestion=first, created=False)
+    sequence = _sequence_next(campaign=campaign, now=now)
     with transaction.atomic():
+        # Requests that raced past the read above queue here, one fingerprint
+        # at a time; the first inserts, the others find its row on the re-check.
         _fingerprint_lock(fingerprint)
-        window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
-        first = (
-            Suggestion.objects.filter(fingerprint=fingerprint, received_at__gte=window_start)
-            .order_by("id")
-            .first()
-        )
+        first = _first_within_window(fingerprint=fingerprint, now=now)
         if first is not None:
-            return SubmitResult(suggestion=first, created=False)
-        sequence = _sequence_next(campaign=campaign, now=now)
+            return SubmitResult(suggestion=first, created=False)  # its number is skipped
         suggestion = Suggestion.objects.create(
             campaign=campaign,
             sequence=sequence,
@@ -255,12 +306,12 @@ def channel_key_authenticate(*, raw_key: str) -> ChannelKey | None:
     if not raw_key or len(raw_key) > 200:
         return None
     key = ChannelKey.objects.usable().filter(key_hash=channel_key_hash(raw_key)).first()
-    if key is not None:
-        # At most one write a minute per key, not one per request.
-        now = timezone.now()
-        ChannelKey.objects.filter(pk=key.pk).exclude(
-            last_used_at__gte=now - timedelta(seconds=60)
-        ).update(last_used_at=now)
+    now = timezone.now()
+    if key is not None and (
+        key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1)
+    ):
+        # At most about one write a minute per key, not one per request.
+        ChannelKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
 

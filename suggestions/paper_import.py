@@ -212,7 +212,7 @@ class PaperSuggestionResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self._user = kwargs.get("user")
-        self._campaign = Campaign.objects.current()
+        self._campaign = Campaign.objects.current()  # uncached: an import is rare
 
     def get_user_visible_fields(self):
         # What the import page lists as the expected columns: the template's headers.

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from suggestions.forms import LookupForm, SubmissionForm, submission_form_html
-from suggestions.intake import CampaignClosed, suggestion_submit
-from suggestions.models import Campaign, Channel, Suggestion
+from suggestions.intake import CampaignClosed, campaign_current, suggestion_submit
+from suggestions.models import Channel, Suggestion
 from suggestions.ratelimit import (
     lookup_limited,
     submission_ip_limited,
@@ -48,7 +48,7 @@ def _render_submit(request, *, campaign, form, status=200, non_field_error=""):
 
 @require_http_methods(["GET", "POST"])
 def submit(request):
-    campaign = Campaign.objects.current()
+    campaign = campaign_current()
     if campaign is None or not campaign.is_open():
         # A closed campaign accepts nothing, whatever is posted.
         return _render_submit(

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from suggestions.forms import fragments_clear
-from suggestions.intake import broker_backoff_reset
+from suggestions.intake import broker_backoff_reset, campaign_cache_clear
 from suggestions.models import Topic
 from suggestions.ratelimit import cache_backoff_reset
 
@@ -17,6 +17,7 @@ def _fresh_state():
     cache_backoff_reset()
     broker_backoff_reset()
     fragments_clear()
+    campaign_cache_clear()
     with contextlib.suppress(Exception):  # a test may have stopped its private Redis
         cache.clear()
     yield
