@@ -137,14 +137,15 @@ def client_loop(args) -> tuple[list[float], int, int, dict]:
     while time.monotonic() < deadline:
         n += 1
         unique = f"{client_id:03d}{n:06d}"
-        phone = "13" + unique
+        # A different number range per scenario, so no POST repeats an earlier one.
+        phone = {"b": "13", "d": "15", "e": "18"}.get(scenario, "17") + unique
         if scenario == "a":
             raw, expect = build("GET", "/bench/constant/"), 200
         elif scenario == "c":
             raw, expect = build("GET", "/submit/"), 200
         elif scenario == "b":
             body = urllib.parse.urlencode(
-                {"title": "基准测试", "content": CONTENT + unique, "phone": phone}
+                {"title": "基准测试", "content": CONTENT + scenario + unique, "phone": phone}
             ).encode()
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
             raw, expect = build("POST", "/bench/minimal-insert/", body=body, headers=headers), 201
@@ -153,7 +154,7 @@ def client_loop(args) -> tuple[list[float], int, int, dict]:
                 {
                     "csrfmiddlewaretoken": token,
                     "title": "基准测试",
-                    "content": CONTENT + unique,
+                    "content": CONTENT + scenario + unique,
                     "topic": ctx["topic"],
                     "unit": ctx["unit"],
                     "identity_type": "public",
@@ -174,7 +175,7 @@ def client_loop(args) -> tuple[list[float], int, int, dict]:
             body = json.dumps(
                 {
                     "title": "基准测试",
-                    "content": CONTENT + unique,
+                    "content": CONTENT + scenario + unique,
                     "topic": int(ctx["topic"]),
                     "unit": int(ctx["unit"]),
                     "identity_type": "public",

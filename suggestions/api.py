@@ -26,11 +26,12 @@ from suggestions.intake import (
     channel_key_authenticate,
     idempotent_call,
     suggestion_submit,
+    topics_selectable,
+    units_selectable,
 )
-from suggestions.models import ChannelKey, IdentityType, Status, Suggestion, Topic
+from suggestions.models import ChannelKey, IdentityType, Status, Suggestion
 from suggestions.ratelimit import submission_phone_limited
 from suggestions.validation import CONTENT_MAX, NAME_MAX, TITLE_MAX, phone_normalise
-from units.models import Unit, UnitKind
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +181,8 @@ def _invalid(fields: dict) -> ApiError:
 
 def _create(*, channel_key: ChannelKey, data: dict) -> tuple[int, dict]:
     campaign = campaign_current()
-    topic = Topic.objects.filter(pk=data["topic"], is_active=True).first()
-    unit = Unit.objects.active().exclude(kind=UnitKind.CITY).filter(pk=data["unit"]).first()
+    topic = topics_selectable().get(data["topic"])
+    unit = units_selectable().get(data["unit"])
     try:
         if campaign is None:
             raise CampaignClosed

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from suggestions.intake import topics_selectable, units_selectable
 from suggestions.models import IdentityType, Topic
 from suggestions.validation import (
     CONTENT_MAX,
@@ -95,6 +96,29 @@ class CachedUnitSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{attrs_html}>{options}</select>')  # noqa: S308 (options escaped above)
 
 
+class CachedModelChoiceField(forms.ModelChoiceField):
+    """Validates the picked id against a per-process cache instead of one query per field."""
+
+    def __init__(self, *args, lookup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lookup = lookup
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            found = self._lookup().get(int(str(value)))
+        except (TypeError, ValueError):
+            found = None
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
+
+
 class SubmissionForm(forms.Form):
     title = forms.CharField(
         label=_("标题"),
@@ -108,10 +132,14 @@ class SubmissionForm(forms.Form):
             attrs={"rows": 8, "maxlength": CONTENT_MAX, "data-char-count": CONTENT_MAX}
         ),
     )
-    topic = forms.ModelChoiceField(
-        label=_("主题"), queryset=Topic.objects.filter(is_active=True), empty_label=_("请选择主题")
+    topic = CachedModelChoiceField(
+        label=_("主题"),
+        queryset=Topic.objects.filter(is_active=True),
+        empty_label=_("请选择主题"),
+        lookup=topics_selectable,
     )
-    unit = forms.ModelChoiceField(
+    unit = CachedModelChoiceField(
+        lookup=units_selectable,
         label=_("建议单位"),
         help_text=_("可输入单位名称搜索；乡镇(街道)列在所属县(市、区)下。"),
         queryset=Unit.objects.active().exclude(kind=UnitKind.CITY),

@@ -49,7 +49,7 @@ from suggestions.validation import (
     submission_fingerprint,
     title_clean,
 )
-from units.models import Unit
+from units.models import Unit, UnitKind
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,35 @@ def campaign_current() -> Campaign | None:
 def campaign_cache_clear() -> None:
     global _campaign_cache
     _campaign_cache = (0.0, None)
+    choices_cache_clear()
+
+
+# Topics and units a citizen may pick, per process for a minute: looked up on
+# every submission, edited rarely (a unit retired in admin is refused within a minute).
+CHOICES_CACHE_SECONDS = 60
+_choices_cache: dict[str, tuple[float, dict]] = {}
+
+
+def _choices(name: str, load) -> dict:
+    now = time.monotonic()
+    hit = _choices_cache.get(name)
+    if hit and hit[0] > now:
+        return hit[1]
+    objects = {obj.pk: obj for obj in load()}
+    _choices_cache[name] = (now + CHOICES_CACHE_SECONDS, objects)
+    return objects
+
+
+def topics_selectable() -> dict[int, Topic]:
+    return _choices("topics", lambda: Topic.objects.filter(is_active=True))
+
+
+def units_selectable() -> dict[int, Unit]:
+    return _choices("units", lambda: Unit.objects.active().exclude(kind=UnitKind.CITY))
+
+
+def choices_cache_clear() -> None:
+    _choices_cache.clear()
 
 
 def receipt_format(*, prefix: str, sequence: int) -> str:
@@ -145,15 +174,16 @@ def _sequence_next(*, campaign: Campaign, now) -> int:
     it too, so every number printed on a receipt is durable.
     """
     table = connection.ops.quote_name(Campaign._meta.db_table)
+    bump = (
+        f"UPDATE {table} SET last_sequence = last_sequence + 1 "  # noqa: S608 (table name from model meta)
+        "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s "
+        "RETURNING last_sequence"
+    )
+    if connection.vendor == "postgresql":
+        # Both statements in one round trip; the result is the UPDATE's.
+        bump = "SET LOCAL synchronous_commit TO OFF; " + bump
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(
-            f"UPDATE {table} SET last_sequence = last_sequence + 1 "  # noqa: S608 (table name from model meta)
-            "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s "
-            "RETURNING last_sequence",
-            [campaign.pk, now, now],
-        )
+        cursor.execute(bump, [campaign.pk, now, now])
         row = cursor.fetchone()
     if row is None:
         raise CampaignClosed

@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -28,42 +29,62 @@ def _bucket_key(scope: str, ident: str, window: int) -> str:
     return f"rl:{scope}:{int(time.time() // window)}:{digest}"
 
 
-def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> bool:
-    """Count one hit; True when the limit is exceeded. Never raises."""
-    global _cache_down_until
-    if limit <= 0 or not ident:
-        return False
-    if time.monotonic() < _cache_down_until:
-        return False
-    key = _bucket_key(scope, ident, window)
-    try:
-        # add() is a no-op when the key exists; incr() is atomic in Redis.
+def _counts_increment(buckets: list[tuple[str, int]]) -> list[int]:
+    """INCR each key (creating it with its window as expiry); returns the new counts."""
+    backend = getattr(cache, "_cache", None)
+    if isinstance(backend, RedisCacheClient):
+        # One pipelined round trip for every counter of the request.
+        keys = [cache.make_and_validate_key(key) for key, _window in buckets]
+        pipe = backend.get_client(keys[0], write=True).pipeline(transaction=False)
+        for key, (_key, window) in zip(keys, buckets, strict=True):
+            pipe.incr(key)
+            pipe.expire(key, window + 60, nx=True)
+        return [int(value) for value in pipe.execute()[::2]]
+    counts = []
+    for key, window in buckets:
         cache.add(key, 0, timeout=window + 60)
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add() and incr(): start a new window.
+        try:
+            counts.append(cache.incr(key))
+        except ValueError:  # expired between add() and incr(): a new window
+            counts.append(1)
+    return counts
+
+
+def rate_limits_hit(checks: list[tuple[str, str, int, int]]) -> bool:
+    """Count one hit on each (scope, ident, limit, window); True if any limit is exceeded.
+
+    Never raises: an unreachable cache fails open.
+    """
+    global _cache_down_until
+    active = [(s, i, limit, w) for s, i, limit, w in checks if limit > 0 and i]
+    if not active or time.monotonic() < _cache_down_until:
         return False
+    try:
+        counts = _counts_increment([(_bucket_key(s, i, w), w) for s, i, _limit, w in active])
     except Exception as exc:  # cache backend unreachable: fail open
         _cache_down_until = time.monotonic() + _CACHE_BACKOFF_SECONDS
         logger.warning("Rate limit cache unavailable (%s); failing open", type(exc).__name__)
         return False
-    return count > limit
+    return any(count > limit for count, (_s, _i, limit, _w) in zip(counts, active, strict=True))
 
 
-def rate_limit_peek(*, scope: str, ident: str, limit: int, window: int) -> bool:
-    """True when the limit is already exceeded, without counting. Never raises."""
-    if limit <= 0 or not ident or time.monotonic() < _cache_down_until:
-        return False
-    try:
-        count = cache.get(_bucket_key(scope, ident, window)) or 0
-    except Exception:
-        return False
-    return count >= limit
+def rate_limit_hit(*, scope: str, ident: str, limit: int, window: int) -> bool:
+    return rate_limits_hit([(scope, ident, limit, window)])
 
 
 def cache_backoff_reset() -> None:
     global _cache_down_until
     _cache_down_until = 0.0
+
+
+def submission_limited(request, *, phone: str) -> bool:
+    """Per address (an hour) and per phone (a day), counted together in one round trip."""
+    return rate_limits_hit(
+        [
+            ("submit-ip", client_ip(request), settings.INTAKE_RATE_PER_IP_PER_HOUR, 3600),
+            ("submit-phone", phone, settings.INTAKE_RATE_PER_PHONE_PER_DAY, 86400),
+        ]
+    )
 
 
 def submission_ip_limited(request) -> bool:

@@ -14,11 +14,7 @@ from django.views.decorators.http import require_http_methods
 from suggestions.forms import LookupForm, SubmissionForm, submission_form_html
 from suggestions.intake import CampaignClosed, campaign_current, suggestion_submit
 from suggestions.models import Channel, Suggestion
-from suggestions.ratelimit import (
-    lookup_limited,
-    submission_ip_limited,
-    submission_phone_limited,
-)
+from suggestions.ratelimit import lookup_limited, submission_limited
 
 RECEIPT_SALT = "suggestions.receipt"
 
@@ -71,7 +67,7 @@ def submit(request):
             status=400,
             non_field_error=_("提交未成功，请刷新页面后重试。"),
         )
-    if submission_ip_limited(request) or submission_phone_limited(form.cleaned_data["phone"]):
+    if submission_limited(request, phone=form.cleaned_data["phone"]):
         return _rate_limited(request)
     data = form.cleaned_data
     try:
