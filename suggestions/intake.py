@@ -150,53 +150,61 @@ def _fields_clean(
     return cleaned
 
 
-def _fingerprint_lock(fingerprint: str) -> None:
-    if connection.vendor == "postgresql":
-        # Signed 64-bit key from the hash; held until the transaction ends.
-        key = int(fingerprint[:16], 16) - (1 << 63)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-    # SQLite: the project opens transactions with BEGIN IMMEDIATE, which takes
-    # the database's write lock up front; writers are already serialised.
+def _first_within_window_locked(*, fingerprint: str, now) -> Suggestion | None:
+    """Take the per-fingerprint lock, then find an identical idea of the last window.
+
+    Must run inside a transaction: the lock is held until it ends.
+    """
+    window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
+    query = Suggestion.objects.filter(
+        fingerprint=fingerprint, received_at__gte=window_start
+    ).order_by("id")[:1]
+    if connection.vendor != "postgresql":
+        # SQLite: the project opens transactions with BEGIN IMMEDIATE, which
+        # takes the database's write lock up front; writers are already serialised.
+        return query.first()
+    # Signed 64-bit key from the hash. Two statements, one round trip: the
+    # SELECT takes its snapshot after the lock is granted, so it sees the row
+    # of whoever held the lock before us.
+    key = int(fingerprint[:16], 16) - (1 << 63)
+    select_sql, select_params = query.values_list("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {select_sql}", [key, *select_params])
+        row = cursor.fetchone()
+    return Suggestion.objects.get(pk=row[0]) if row else None
 
 
 def _sequence_next(*, campaign: Campaign, now) -> int:
     """Take the campaign's next number if (and only if) the campaign is open.
 
-    One conditional UPDATE … RETURNING in its own short transaction, so the
-    campaign row is locked for one statement rather than for the whole insert
-    (all submissions of a campaign pass through this row). A number taken for
-    an insert that then fails is simply skipped: numbers are unique and never
-    reused, not gapless.
+    One conditional UPDATE … RETURNING in autocommit (its own transaction), so
+    the campaign row is locked for one statement rather than for the whole
+    insert (all submissions of a campaign pass through this row). A number
+    taken for an insert that then fails, or for a double tap that loses the
+    race, is simply skipped: numbers are unique and never reused, not gapless.
 
     On PostgreSQL this transaction commits without waiting for the WAL flush:
     the idea's own (synchronous) commit comes later in the same WAL and flushes
     it too, so every number printed on a receipt is durable.
     """
     table = connection.ops.quote_name(Campaign._meta.db_table)
-    bump = (
-        f"UPDATE {table} SET last_sequence = last_sequence + 1 "  # noqa: S608 (table name from model meta)
-        "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s "
-        "RETURNING last_sequence"
-    )
-    if connection.vendor == "postgresql":
-        # Both statements in one round trip; the result is the UPDATE's.
-        bump = "SET LOCAL synchronous_commit TO OFF; " + bump
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(bump, [campaign.pk, now, now])
+    where = "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"
+    bump = f"UPDATE {table} SET last_sequence = last_sequence + 1 {where}"  # noqa: S608 (table from model meta)
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # One statement, one round trip, its own implicit transaction;
+        # set_config(…, true) is SET LOCAL for just this statement's commit.
+        relaxed = "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))"
+        sql = f"{relaxed} {bump} AND EXISTS (SELECT 1 FROM relaxed) RETURNING last_sequence"  # noqa: S608
+    else:
+        # SQLite, or already inside a caller's transaction (paper import): a
+        # plain conditional UPDATE, committed with everything else.
+        sql = f"{bump} RETURNING last_sequence"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, now, now])
         row = cursor.fetchone()
     if row is None:
         raise CampaignClosed
     return row[0]
-
-
-def _first_within_window(*, fingerprint: str, now) -> Suggestion | None:
-    window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
-    return (
-        Suggestion.objects.filter(fingerprint=fingerprint, received_at__gte=window_start)
-        .order_by("id")
-        .first()
-    )
 
 
 def suggestion_submit(
@@ -234,16 +242,12 @@ def suggestion_submit(
     fingerprint = submission_fingerprint(
         campaign_id=campaign.pk, phone=cleaned["phone"], content=cleaned["content"]
     )
-    # A plain read first: a double tap is answered without taking a number.
-    first = _first_within_window(fingerprint=fingerprint, now=now)
-    if first is not None:
-        return SubmitResult(suggestion=first, created=False)
     sequence = _sequence_next(campaign=campaign, now=now)
     with transaction.atomic():
-        # Requests that raced past the read above queue here, one fingerprint
-        # at a time; the first inserts, the others find its row on the re-check.
-        _fingerprint_lock(fingerprint)
-        first = _first_within_window(fingerprint=fingerprint, now=now)
+        # Identical requests queue here, one fingerprint at a time (different
+        # ideas never wait for each other); the first inserts, the others find
+        # its row. Lock and re-check travel in one round trip on PostgreSQL.
+        first = _first_within_window_locked(fingerprint=fingerprint, now=now)
         if first is not None:
             return SubmitResult(suggestion=first, created=False)  # its number is skipped
         suggestion = Suggestion.objects.create(
