@@ -58,7 +58,8 @@ def _unit_options_html() -> str:
     def option(unit: Unit, label: str) -> str:
         return f'<option value="{unit.pk}">{escape(label)}</option>'
 
-    parts = [f'<option value="">{escape(_("请选择单位"))}</option>']
+    placeholder = escape(_("请选择单位"))  # (not inside the f-string: xgettext skips those)
+    parts = [f'<option value="">{placeholder}</option>']
     county_label = escape(_("县(市、区)"))
     for county in (u for u in units if u.kind == UnitKind.COUNTY):
         parts.append(f'<optgroup label="{county_label} · {escape(county.name)}">')
