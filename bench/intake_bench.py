@@ -244,6 +244,9 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/2")
     parser.add_argument("--only", default="abcde")
+    parser.add_argument(
+        "--env", action="append", default=[], help="extra KEY=VALUE for the server (experiments)"
+    )
     opts = parser.parse_args()
 
     env = {
@@ -261,6 +264,7 @@ def main():
         "INTAKE_RATE_PER_PHONE_PER_DAY": "1000000000",
         "LOG_LEVEL": "WARNING",
     }
+    env.update(item.split("=", 1) for item in opts.env)
     print("preparing database", DB_NAME, "…", flush=True)
     ctx = prepare(env)
     gunicorn = shutil.which("gunicorn", path=str(Path(PY).parent)) or "gunicorn"
