@@ -29,13 +29,26 @@ def _bucket_key(scope: str, ident: str, window: int) -> str:
     return f"rl:{scope}:{int(time.time() // window)}:{digest}"
 
 
+_clients: dict[int, object] = {}
+
+
+def _redis_client(backend: RedisCacheClient):
+    # Django builds a new redis.Redis (and its ~170 response callbacks) per call;
+    # keep one per connection pool instead (the pool is what holds the sockets).
+    pool = backend._get_connection_pool(write=True)
+    client = _clients.get(id(pool))
+    if client is None:
+        client = _clients[id(pool)] = backend._client(connection_pool=pool)
+    return client
+
+
 def _counts_increment(buckets: list[tuple[str, int]]) -> list[int]:
     """INCR each key (creating it with its window as expiry); returns the new counts."""
     backend = getattr(cache, "_cache", None)
     if isinstance(backend, RedisCacheClient):
         # One pipelined round trip for every counter of the request.
         keys = [cache.make_and_validate_key(key) for key, _window in buckets]
-        pipe = backend.get_client(keys[0], write=True).pipeline(transaction=False)
+        pipe = _redis_client(backend).pipeline(transaction=False)
         for key, (_key, window) in zip(keys, buckets, strict=True):
             pipe.incr(key)
             pipe.expire(key, window + 60, nx=True)
