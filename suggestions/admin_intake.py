@@ -4,9 +4,10 @@ Kept apart from suggestions/admin.py, whose Suggestion admin belongs to screenin
 """
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -56,11 +57,19 @@ class ChannelKeyAdmin(admin.ModelAdmin):
         )
         obj.pk = key.pk
         obj.refresh_from_db()
-        # Shown once: only the hash is stored.
-        messages.warning(
-            request,
-            _("新密钥（只显示这一次，请立即复制保存）：%(key)s") % {"key": raw},
-        )
+        obj._raw_key = raw  # for response_add only; never stored
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Shown once, in this response only (not via the messages framework,
+        # whose cookie would carry the key to the next page).
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "key": obj,
+            "raw_key": obj._raw_key,
+            "title": _("新密钥"),
+        }
+        return TemplateResponse(request, "admin/suggestions/channelkey/created.html", context)
 
     @admin.action(description=_("吊销所选密钥"), permissions=["change"])
     def revoke(self, request, queryset):

@@ -1,9 +1,7 @@
 import contextlib
-import importlib
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from suggestions.forms import fragments_clear
 from suggestions.intake import broker_backoff_reset, campaign_cache_clear
@@ -65,23 +63,3 @@ def submit_kwargs(units, campaign, topic):
         "publish_consent": False,
         "channel": "web",
     }
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Put the default topics back after a transactional test's flush.
-
-    The flush also removes the rows migration 0002 loaded, which later tests in
-    other folders expect. (main's demo_campaign_ensure now recreates them too.)
-    """
-    yield
-    marker = item.get_closest_marker("django_db")
-    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
-        return  # (after the last test the test database is already gone)
-    from pytest_django.plugin import blocking_manager_key
-
-    topics = importlib.import_module("suggestions.migrations.0002_default_topics").TOPICS
-    with item.config.stash[blocking_manager_key].unblock():
-        for order, name in enumerate(topics, start=1):
-            Topic.objects.get_or_create(name=name, defaults={"sort_order": order * 10})
-        connection.close()

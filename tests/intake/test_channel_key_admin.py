@@ -20,17 +20,17 @@ def admin_client(client, db):
 
 
 def test_an_administrator_creates_a_key_that_is_shown_once_and_stored_hashed(admin_client):
-    response = admin_client.post(
-        f"{ADMIN}add/", {"name": "wechat", "channel": "mini_program"}, follow=True
-    )
+    response = admin_client.post(f"{ADMIN}add/", {"name": "wechat", "channel": "mini_program"})
 
     html = response.content.decode()
     raw = re.search(r"jck_[A-Za-z0-9_\-]+", html).group(0)
     key = ChannelKey.objects.get()
     assert key.created_by.username == "keyadmin" and raw.startswith(key.prefix)
     assert raw not in key.key_hash
+    assert raw not in response.cookies.output()  # not carried in a cookie either
     again = admin_client.get(f"{ADMIN}{key.pk}/change/").content.decode()
     assert raw not in again  # never shown again
+    assert raw not in admin_client.get(ADMIN).content.decode()
 
 
 def test_an_administrator_revokes_a_key(admin_client, client):
