@@ -121,6 +121,7 @@ def test_a_three_megabyte_body_is_refused_without_a_server_error(client, form_da
     response = client.post(SUBMIT, {**form_data, "content": "好" * (3 * 1024 * 1024 // 3 + 10)})
 
     assert response.status_code == 400
+    assert "提交的内容过大或格式不正确" in response.content.decode()
     assert not Suggestion.objects.exists()
 
 
@@ -130,6 +131,7 @@ def test_a_thousand_and_one_fields_are_refused_without_a_server_error(client, fo
     response = client.post(SUBMIT, data)
 
     assert response.status_code == 400
+    assert "提交的内容过大或格式不正确" in response.content.decode()
     assert not Suggestion.objects.exists()
 
 
