@@ -255,3 +255,17 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Paper imports: the whole file in one transaction (rolled back on any row error).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Beat entries of intake (merged into any schedule defined above; DatabaseScheduler
+# copies them into the database at start-up, where admins can edit them).
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Ideas whose follow-up could not be queued (broker down) are found and re-queued.
+    "intake-received-catch-up": {
+        "task": "suggestions.tasks.suggestions_received_catch_up",
+        "schedule": 300.0,
+    },
+    "intake-idempotency-purge": {
+        "task": "suggestions.tasks.idempotency_records_purge",
+        "schedule": 24 * 3600.0,
+    },
+}
