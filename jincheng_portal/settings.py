@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "import_export",
     "units",
     "suggestions",
 ]
@@ -216,5 +220,66 @@ CELERY_BEAT_SCHEDULE = {
     "screening-outcome-notices-catch-up": {
         "task": "suggestions.outcome_notify_catch_up",
         "schedule": 15 * 60,
+    },
+}
+
+# --- intake ---
+# Submissions: the mobile number is required so the unit can follow up.
+INTAKE_PHONE_REQUIRED = env_bool("INTAKE_PHONE_REQUIRED", True)
+# Same phone + same content within this window is one submission (first receipt returned).
+INTAKE_DUPLICATE_WINDOW_SECONDS = env_int("INTAKE_DUPLICATE_WINDOW_SECONDS", 600)
+# Privacy notice: who processes the data, and how long it is kept after the campaign closes.
+INTAKE_DATA_CONTROLLER = env_str("INTAKE_DATA_CONTROLLER", "晋城市金点子征集活动办公室")
+INTAKE_PRIVACY_CONTACT = env_str("INTAKE_PRIVACY_CONTACT", "0356-12345678")
+INTAKE_RETENTION_YEARS_AFTER_CLOSE = env_int("INTAKE_RETENTION_YEARS_AFTER_CLOSE", 1)
+# Rate limits (fixed windows, counters in the cache; they fail open if the cache is down).
+INTAKE_RATE_PER_IP_PER_HOUR = env_int("INTAKE_RATE_PER_IP_PER_HOUR", 20)
+INTAKE_RATE_PER_PHONE_PER_DAY = env_int("INTAKE_RATE_PER_PHONE_PER_DAY", 5)
+INTAKE_RATE_LOOKUP_PER_IP_PER_HOUR = env_int("INTAKE_RATE_LOOKUP_PER_IP_PER_HOUR", 30)
+# Behind a reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
+INTAKE_CLIENT_IP_META = env_str("INTAKE_CLIENT_IP_META", "REMOTE_ADDR")
+# After a failed publish, skip the broker for this long (per process).
+INTAKE_BROKER_BACKOFF_SECONDS = env_int("INTAKE_BROKER_BACKOFF_SECONDS", 10)
+INTAKE_IDEMPOTENCY_SECONDS = 24 * 3600
+# Paper-form imports: refused before parsing when larger, and rows are capped.
+INTAKE_IMPORT_MAX_BYTES = env_int("INTAKE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+INTAKE_IMPORT_MAX_ROWS = env_int("INTAKE_IMPORT_MAX_ROWS", 10_000)
+# Bench-only views (bench/intake): never on unless asked for.
+INTAKE_BENCH_VIEWS = env_bool("INTAKE_BENCH_VIEWS", False)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "suggestions.api.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "晋城金点子 API",
+    "DESCRIPTION": "Mini-program / partner API for submitting ideas (issue 3).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Paper imports: the whole file in one transaction (rolled back on any row error).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Beat entries of intake (merged into any schedule defined above; DatabaseScheduler
+# copies them into the database at start-up, where admins can edit them).
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Ideas whose follow-up could not be queued (broker down) are found and re-queued.
+    "intake-received-catch-up": {
+        "task": "suggestions.tasks.suggestions_received_catch_up",
+        "schedule": 300.0,
+    },
+    "intake-idempotency-purge": {
+        "task": "suggestions.tasks.idempotency_records_purge",
+        "schedule": 24 * 3600.0,
     },
 }

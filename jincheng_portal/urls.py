@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 # Language comes from the language cookie (set by /i18n/setlang/) or the
 # browser's Accept-Language, not from a URL prefix, so links shared in WeChat
@@ -7,5 +9,18 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Intake API (issue 3): the mini-program and partners; schema and docs served locally.
+    path("api/v1/", include(("suggestions.api_urls", "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("suggestions.urls")),
 ]
+
+if settings.INTAKE_BENCH_VIEWS:  # bench/intake's reference views; off unless the env flag is set
+    from suggestions import bench_views
+
+    urlpatterns += [
+        path("bench/constant/", bench_views.constant),
+        path("bench/minimal-insert/", bench_views.minimal_insert),
+    ]

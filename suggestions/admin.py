@@ -576,3 +576,7 @@ class OutcomeNoticeAdmin(admin.ModelAdmin):
 def _more_than(queryset, limit: int) -> bool:
     """A capped count: "select all" over a million rows must not count them all."""
     return queryset.order_by()[: limit + 1].count() > limit
+
+
+# Intake's admin pages (API keys, paper-form import) live in their own module.
+import suggestions.admin_intake  # noqa: E402, F401

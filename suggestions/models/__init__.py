@@ -10,5 +10,11 @@ from suggestions.models.core import (  # noqa: F401
     Suggestion,
     Topic,
 )
+from suggestions.models.intake import (  # noqa: F401
+    ChannelKey,
+    ChannelSubmission,
+    IdempotencyRecord,
+    PaperSuggestion,
+)
 from suggestions.models.notices import OutcomeNotice  # noqa: F401
 from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401

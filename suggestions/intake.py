@@ -1,0 +1,395 @@
+"""Intake services: the one way an idea enters the portal (web form, API, paper import).
+
+Guarantees, whatever the channel:
+- every field is validated by suggestions.validation before anything is written;
+- the receipt number comes from Campaign.last_sequence, bumped by a conditional
+  UPDATE … RETURNING (own short transaction) that also checks the campaign is
+  open, so numbers are unique, never handed out twice, and a closed campaign
+  accepts nothing;
+- the same phone with the same (normalised) content within INTAKE_DUPLICATE_WINDOW
+  is one submission: the caller gets the first receipt and one row is stored.
+  Concurrency: the re-check-then-insert runs under a per-fingerprint transaction
+  lock (pg_advisory_xact_lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+  serialises writers), so 50 identical concurrent POSTs store one row while
+  different ideas never wait for each other. A lock rather than a unique
+  constraint on (fingerprint, time bucket) because a bucket boundary would let
+  two requests a second apart through;
+- follow-up work is queued with transaction.on_commit and a broker failure never
+  fails or slows the request (see suggestion_received_queue).
+"""
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from suggestions.models import (
+    Campaign,
+    Channel,
+    ChannelKey,
+    ChannelSubmission,
+    IdempotencyRecord,
+    IdentityType,
+    Suggestion,
+    Topic,
+)
+from suggestions.models.intake import KEY_PREFIX_LENGTH, channel_key_hash
+from suggestions.validation import (
+    content_clean,
+    name_clean,
+    phone_normalise,
+    submission_fingerprint,
+    title_clean,
+)
+from units.models import Unit, UnitKind
+
+logger = logging.getLogger(__name__)
+
+
+class CampaignClosed(Exception):
+    """The campaign is not accepting ideas (closed, not yet open or inactive)."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    suggestion: Suggestion
+    created: bool  # False: a repeat of an idea already stored; this is its first receipt
+
+
+# Per process, a few seconds: every intake page and API call needs the current
+# campaign; a campaign closed in admin stops taking numbers at once anyway,
+# because _sequence_next re-checks it in the database.
+CAMPAIGN_CACHE_SECONDS = 5
+_campaign_cache: tuple[float, Campaign | None] = (0.0, None)
+
+
+def campaign_current() -> Campaign | None:
+    global _campaign_cache
+    now = time.monotonic()
+    if _campaign_cache[0] > now:
+        return _campaign_cache[1]
+    campaign = Campaign.objects.current()
+    _campaign_cache = (now + CAMPAIGN_CACHE_SECONDS, campaign)
+    return campaign
+
+
+def campaign_cache_clear() -> None:
+    global _campaign_cache
+    _campaign_cache = (0.0, None)
+    choices_cache_clear()
+
+
+# Topics and units a citizen may pick, per process for a minute: looked up on
+# every submission, edited rarely (a unit retired in admin is refused within a minute).
+CHOICES_CACHE_SECONDS = 60
+_choices_cache: dict[str, tuple[float, dict]] = {}
+
+
+def _choices(name: str, load) -> dict:
+    now = time.monotonic()
+    hit = _choices_cache.get(name)
+    if hit and hit[0] > now:
+        return hit[1]
+    objects = {obj.pk: obj for obj in load()}
+    _choices_cache[name] = (now + CHOICES_CACHE_SECONDS, objects)
+    return objects
+
+
+def topics_selectable() -> dict[int, Topic]:
+    return _choices("topics", lambda: Topic.objects.filter(is_active=True))
+
+
+def units_selectable() -> dict[int, Unit]:
+    return _choices("units", lambda: Unit.objects.active().exclude(kind=UnitKind.CITY))
+
+
+def choices_cache_clear() -> None:
+    _choices_cache.clear()
+
+
+def receipt_format(*, prefix: str, sequence: int) -> str:
+    return f"{prefix}-{sequence:06d}"
+
+
+def _fields_clean(
+    *, title, content, topic, unit, identity_type, name, phone, channel
+) -> dict[str, object]:
+    """Validate every field; raise one ValidationError mapping field -> messages."""
+    errors: dict[str, list] = {}
+    cleaned: dict[str, object] = {}
+    for field, cleaner, value in (
+        ("title", title_clean, title),
+        ("content", content_clean, content),
+        ("name", name_clean, name),
+        ("phone", phone_normalise, phone),
+    ):
+        try:
+            cleaned[field] = cleaner(value)
+        except ValidationError as exc:
+            errors[field] = exc.error_list
+    if "phone" in cleaned and not cleaned["phone"] and settings.INTAKE_PHONE_REQUIRED:
+        errors["phone"] = [ValidationError(_("请填写手机号码，便于单位联系您。"), code="required")]
+    if not isinstance(topic, Topic) or not topic.is_active:
+        errors["topic"] = [ValidationError(_("请选择有效的主题。"), code="invalid")]
+    if not isinstance(unit, Unit) or not unit.is_active:
+        errors["unit"] = [ValidationError(_("请选择有效的建议单位。"), code="invalid")]
+    if identity_type not in IdentityType.values:
+        errors["identity_type"] = [ValidationError(_("请选择有效的身份。"), code="invalid")]
+    if channel not in Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}")  # a programming error, not user input
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _first_within_window_locked(*, fingerprint: str, now) -> Suggestion | None:
+    """Take the per-fingerprint lock, then find an identical idea of the last window.
+
+    Must run inside a transaction: the lock is held until it ends.
+    """
+    window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
+    query = Suggestion.objects.filter(
+        fingerprint=fingerprint, received_at__gte=window_start
+    ).order_by("id")[:1]
+    if connection.vendor != "postgresql":
+        # SQLite: the project opens transactions with BEGIN IMMEDIATE, which
+        # takes the database's write lock up front; writers are already serialised.
+        return query.first()
+    # Signed 64-bit key from the hash. Two statements, one round trip: the
+    # SELECT takes its snapshot after the lock is granted, so it sees the row
+    # of whoever held the lock before us.
+    key = int(fingerprint[:16], 16) - (1 << 63)
+    select_sql, select_params = query.values_list("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {select_sql}", [key, *select_params])
+        row = cursor.fetchone()
+    return Suggestion.objects.get(pk=row[0]) if row else None
+
+
+def _sequence_next(*, campaign: Campaign, now) -> int:
+    """Take the campaign's next number if (and only if) the campaign is open.
+
+    One conditional UPDATE … RETURNING in autocommit (its own transaction), so
+    the campaign row is locked for one statement rather than for the whole
+    insert (all submissions of a campaign pass through this row). A number
+    taken for an insert that then fails, or for a double tap that loses the
+    race, is simply skipped: numbers are unique and never reused, not gapless.
+
+    On PostgreSQL this transaction commits without waiting for the WAL flush:
+    the idea's own (synchronous) commit comes later in the same WAL and flushes
+    it too, so every number printed on a receipt is durable.
+    """
+    table = connection.ops.quote_name(Campaign._meta.db_table)
+    where = "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"
+    bump = f"UPDATE {table} SET last_sequence = last_sequence + 1 {where}"  # noqa: S608 (table from model meta)
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # One statement, one round trip, its own implicit transaction;
+        # set_config(…, true) is SET LOCAL for just this statement's commit.
+        relaxed = "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))"
+        sql = f"{relaxed} {bump} AND EXISTS (SELECT 1 FROM relaxed) RETURNING last_sequence"  # noqa: S608
+    else:
+        # SQLite, or already inside a caller's transaction (paper import): a
+        # plain conditional UPDATE, committed with everything else.
+        sql = f"{bump} RETURNING last_sequence"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        raise CampaignClosed
+    return row[0]
+
+
+def suggestion_submit(
+    *,
+    campaign: Campaign,
+    title: str,
+    content: str,
+    topic: Topic | None,
+    unit: Unit | None,
+    identity_type: str,
+    name: str,
+    phone: str,
+    publish_consent: bool,
+    channel: str,
+    channel_key: ChannelKey | None = None,
+    submitted_by=None,
+) -> SubmitResult:
+    """Store one idea (or find the identical one just stored) and queue its follow-up.
+
+    Raises ValidationError (a field -> messages dict) or CampaignClosed; stores nothing then.
+    """
+    cleaned = _fields_clean(
+        title=title,
+        content=content,
+        topic=topic,
+        unit=unit,
+        identity_type=identity_type,
+        name=name,
+        phone=phone,
+        channel=channel,
+    )
+    now = timezone.now()
+    if not campaign.is_open(now):
+        raise CampaignClosed
+    fingerprint = submission_fingerprint(
+        campaign_id=campaign.pk, phone=cleaned["phone"], content=cleaned["content"]
+    )
+    sequence = _sequence_next(campaign=campaign, now=now)
+    with transaction.atomic():
+        # Identical requests queue here, one fingerprint at a time (different
+        # ideas never wait for each other); the first inserts, the others find
+        # its row. Lock and re-check travel in one round trip on PostgreSQL.
+        first = _first_within_window_locked(fingerprint=fingerprint, now=now)
+        if first is not None:
+            return SubmitResult(suggestion=first, created=False)  # its number is skipped
+        suggestion = Suggestion.objects.create(
+            campaign=campaign,
+            sequence=sequence,
+            receipt=receipt_format(prefix=campaign.receipt_prefix, sequence=sequence),
+            channel=channel,
+            unit=unit,
+            topic=topic,
+            identity_type=identity_type,
+            title=cleaned["title"],
+            content=cleaned["content"],
+            name=cleaned["name"],
+            phone=cleaned["phone"],
+            publish_consent=bool(publish_consent),
+            fingerprint=fingerprint,
+            submitted_by=submitted_by,
+            received_at=now,
+        )
+        if channel_key is not None:
+            ChannelSubmission.objects.create(suggestion=suggestion, channel_key=channel_key)
+        suggestion_id = suggestion.pk
+        transaction.on_commit(lambda: suggestion_received_queue(suggestion_id=suggestion_id))
+    return SubmitResult(suggestion=suggestion, created=True)
+
+
+# --- follow-up queueing -------------------------------------------------------
+
+# Per process: after a failed publish, skip the broker for a few seconds so a
+# broker outage costs at most one fast failure per process, not one per request.
+_broker_down_until = 0.0
+
+
+def suggestion_received_queue(*, suggestion_id: int) -> bool:
+    """Queue suggestions.tasks.suggestion_received; never raises. Returns whether it was queued.
+
+    An idea that could not be queued is not lost: it is committed, and the
+    catch-up task (suggestions.tasks.suggestions_received_catch_up) finds it later.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning(
+            "Broker marked down; follow-up of suggestion %s left to catch-up", suggestion_id
+        )
+        return False
+    from suggestions.tasks import suggestion_received
+
+    try:
+        suggestion_received.apply_async(args=[suggestion_id], retry=False)
+    except Exception as exc:  # any broker/connection error: log and move on
+        _broker_down_until = time.monotonic() + settings.INTAKE_BROKER_BACKOFF_SECONDS
+        # Only the id and the error class: no personal data in logs.
+        logger.warning(
+            "Could not queue follow-up of suggestion %s (%s); left to catch-up",
+            suggestion_id,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
+def broker_backoff_reset() -> None:
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+# --- channel keys ---------------------------------------------------------------
+
+
+def channel_key_create(*, name: str, channel: str = Channel.MINI_PROGRAM, created_by=None):
+    """Create a key; returns (ChannelKey, raw key). The raw key is shown once and never stored."""
+    raw = ChannelKey.new_raw_key()
+    key = ChannelKey.objects.create(
+        name=name,
+        channel=channel,
+        prefix=raw[:KEY_PREFIX_LENGTH],
+        key_hash=channel_key_hash(raw),
+        created_by=created_by,
+    )
+    return key, raw
+
+
+def channel_key_revoke(*, channel_key: ChannelKey) -> None:
+    ChannelKey.objects.filter(pk=channel_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def channel_key_authenticate(*, raw_key: str) -> ChannelKey | None:
+    if not raw_key or len(raw_key) > 200:
+        return None
+    key = ChannelKey.objects.usable().filter(key_hash=channel_key_hash(raw_key)).first()
+    now = timezone.now()
+    if key is not None and (
+        key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1)
+    ):
+        # At most about one write a minute per key, not one per request.
+        ChannelKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+# --- API idempotency --------------------------------------------------------------
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different request body."""
+
+
+def request_hash(payload) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def idempotent_call(*, channel_key: ChannelKey, key: str, payload, produce):
+    """Run produce() -> (status, body) once per (channel key, Idempotency-Key) for 24 h.
+
+    The record and the work it stands for commit together: a concurrent request
+    with the same key waits on the unique index, then replays the stored response.
+    """
+    digest = request_hash(payload)
+    expires_before = timezone.now() - timedelta(seconds=settings.INTAKE_IDEMPOTENCY_SECONDS)
+    with transaction.atomic():
+        IdempotencyRecord.objects.filter(
+            channel_key=channel_key, key=key, created_at__lt=expires_before
+        ).delete()
+        record, created = IdempotencyRecord.objects.get_or_create(
+            channel_key=channel_key,
+            key=key,
+            defaults={"request_hash": digest, "response_status": 0, "response_body": {}},
+        )
+        if not created:
+            if record.request_hash != digest:
+                raise IdempotencyConflict
+            return record.response_status, record.response_body
+        status, body = produce()
+        record.response_status = status
+        record.response_body = body
+        record.save(update_fields=["response_status", "response_body"])
+    return status, body
+
+
+def idempotency_records_purge() -> int:
+    expires_before = timezone.now() - timedelta(seconds=settings.INTAKE_IDEMPOTENCY_SECONDS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=expires_before).delete()
+    return deleted
