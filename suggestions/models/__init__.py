@@ -11,3 +11,4 @@ from suggestions.models.core import (  # noqa: F401
     Topic,
 )
 from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401
+from suggestions.models.tallies import Dimension, Report, ReportScope, Tally, TallyRun  # noqa: F401
