@@ -204,3 +204,10 @@ LOGGING = {
 # Public by design: printed by seed_demo and listed in the README;
 # seed_demo refuses to run without DEBUG.
 PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
+
+# --- tallies ---
+# A tally counts what was written up to this many seconds before it runs, so that
+# every write transaction stamped before its cutoff has committed (see aggregation.py).
+TALLY_SETTLE_SECONDS = env_int("TALLY_SETTLE_SECONDS", 30)
+# Public showcase pages are cached this long (seconds).
+SHOWCASE_CACHE_SECONDS = env_int("SHOWCASE_CACHE_SECONDS", 60)
