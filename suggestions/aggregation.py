@@ -41,7 +41,7 @@ from suggestions.models import (
     TallyRun,
     UnitReport,
 )
-from units.models import Unit
+from units.models import REPORTING_KINDS, Unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -506,15 +506,24 @@ class ReportingStatus:
         return len(self.reported) + len(self.missing)
 
 
-def units_reporting_status(*, campaign: Campaign) -> ReportingStatus:
+def units_reporting_status(*, campaign: Campaign, tree: UnitTree | None = None) -> ReportingStatus:
     """Units reported (报送 and not reopened since) of the units that report to the city."""
     done = dict(
         UnitReport.objects.filter(campaign=campaign, reported_at__isnull=False)
         .filter(Q(reopened_at__isnull=True) | Q(reopened_at__lt=F("reported_at")))
         .values_list("unit_id", "reported_at")
     )
+    if tree is not None:
+        reporting_kinds = set(REPORTING_KINDS)
+        units = [
+            {"id": row["id"], "name": row["name"], "kind": row["kind"]}
+            for row in sorted(tree.units.values(), key=lambda r: (r["sort_order"], r["code"]))
+            if row["kind"] in reporting_kinds
+        ]
+    else:
+        units = list(Unit.objects.reporting().values("id", "name", "kind"))
     reported, missing = [], []
-    for unit in Unit.objects.reporting().values("id", "name", "kind"):
+    for unit in units:
         if unit["id"] in done:
             reported.append({**unit, "reported_at": done[unit["id"]]})
         else:

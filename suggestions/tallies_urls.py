@@ -1,0 +1,10 @@
+from django.urls import path
+
+from suggestions import tallies_views
+
+app_name = "tallies"
+
+urlpatterns = [
+    path("dashboard/", tallies_views.dashboard, name="dashboard"),
+    path("dashboard/unit/<int:unit_id>/", tallies_views.dashboard_unit, name="unit"),
+]
