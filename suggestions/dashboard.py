@@ -148,6 +148,7 @@ def dashboard_build(*, user, campaign: Campaign, unit_id: int | None = None) -> 
         "reporting": reporting if sees_all_units(user) else None,
         "chart": chart,
         "supervision": groups,
+        "report_unit_id": tops[0] if len(tops) == 1 else None,
     }
 
 

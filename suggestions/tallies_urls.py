@@ -7,4 +7,6 @@ app_name = "tallies"
 urlpatterns = [
     path("dashboard/", tallies_views.dashboard, name="dashboard"),
     path("dashboard/unit/<int:unit_id>/", tallies_views.dashboard_unit, name="unit"),
+    path("reports/<int:unit_id>/", tallies_views.report_page, name="report"),
+    path("reports/<int:unit_id>/xlsx/", tallies_views.report_xlsx, name="report_xlsx"),
 ]

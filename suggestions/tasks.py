@@ -22,3 +22,27 @@ def tally_active_campaigns() -> list[int]:
     for campaign_id in ids:
         tally_campaign.delay(campaign_id)
     return ids
+
+
+@shared_task(name="suggestions.report_generate")
+def report_generate_task(campaign_id: int, unit_id: int) -> int:
+    """Build one unit's (or the city's) report; a retry just stores a newer one."""
+    from suggestions.reports import report_generate
+
+    return report_generate(campaign_id=campaign_id, unit_id=unit_id).pk
+
+
+@shared_task(name="suggestions.reports_daily")
+def reports_daily() -> int:
+    """Beat entry (18:00): the city report and one per reporting unit, per active campaign."""
+    from suggestions.models import Campaign
+    from units.models import Unit
+
+    unit_ids = list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    unit_ids += list(Unit.objects.reporting().values_list("pk", flat=True))
+    queued = 0
+    for campaign_id in Campaign.objects.filter(is_active=True).values_list("pk", flat=True):
+        for unit_id in unit_ids:
+            report_generate_task.delay(campaign_id, unit_id)
+            queued += 1
+    return queued
