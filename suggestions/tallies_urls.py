@@ -9,4 +9,5 @@ urlpatterns = [
     path("dashboard/unit/<int:unit_id>/", tallies_views.dashboard_unit, name="unit"),
     path("reports/<int:unit_id>/", tallies_views.report_page, name="report"),
     path("reports/<int:unit_id>/xlsx/", tallies_views.report_xlsx, name="report_xlsx"),
+    path("ideas/", tallies_views.showcase, name="showcase"),
 ]

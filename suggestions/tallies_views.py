@@ -9,8 +9,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from suggestions.dashboard import dashboard_build
-from suggestions.models import Campaign, Report
+from suggestions.models import Campaign, Report, Topic
 from suggestions.reports import report_generate
+from suggestions.showcase import showcase_page
 from units.models import Unit
 from units.roles import sees_all_units, visible_units
 
@@ -92,3 +93,35 @@ def report_xlsx(request, unit_id: int):
     )
     response["Content-Disposition"] = f'attachment; filename="report-{unit.code}-{stamp}.xlsx"'
     return response
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def showcase(request):
+    """/ideas/: public, mobile-first list of published excellent ideas."""
+    campaign = Campaign.objects.current()
+    unit_id = _int_or_none(request.GET.get("unit"))
+    topic_id = _int_or_none(request.GET.get("topic"))
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+    data = None
+    if campaign is not None:
+        data = showcase_page(
+            campaign=campaign,
+            unit=unit,
+            topic_id=topic_id,
+            page=_int_or_none(request.GET.get("page")) or 1,
+        )
+    context = {
+        "campaign": campaign,
+        "data": data,
+        "units": Unit.objects.reporting().values("pk", "name") if data else [],
+        "topics": Topic.objects.filter(is_active=True).values("pk", "name") if data else [],
+        "unit_id": unit.pk if unit else None,
+        "topic_id": topic_id,
+    }
+    return render(request, "tallies/showcase.html", context)
