@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from suggestions.models import (
@@ -152,11 +152,26 @@ def tally_querysets(*, campaign_id: int, cutoff: datetime, since_day: date | Non
     if since_day is not None:
         window &= Q(received_at__gte=day_start(since_day))
         hwindow &= Q(at__gte=day_start(since_day))
-    queries = {}
-    for dim in DIMENSION_FIELDS:
-        queries[f"state:{dim}"] = (
-            ideas.values("unit_id", "status", *_dim_values(dim)).annotate(n=Count("id")).order_by()
+    queries = {
+        # One scan for every dimension's state counts (fanned out in memory) and for
+        # the idea groups: is_rep marks a group's representative or an unchecked idea.
+        "state": ideas.annotate(
+            is_rep=Case(
+                When(Q(duplicate_of__isnull=True) | Q(duplicate_of_id=F("id")), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
         )
+        .values("unit_id", "status", "channel", "topic_id", "identity_type", "is_rep")
+        .annotate(n=Count("id"))
+        .order_by(),
+        # Members of a group filed under another unit than their representative.
+        "group_members": ideas.filter(duplicate_of__isnull=False)
+        .exclude(duplicate_of_id=F("id"))
+        .exclude(duplicate_of__unit_id=F("unit_id"))
+        .values_list("unit_id", "duplicate_of_id", "duplicate_of__unit_id"),
+    }
+    for dim in DIMENSION_FIELDS:
         queries[f"received_by_day:{dim}"] = (
             ideas.filter(window)
             .annotate(day=TruncDate("received_at", tzinfo=SHANGHAI))
@@ -189,13 +204,6 @@ def tally_querysets(*, campaign_id: int, cutoff: datetime, since_day: date | Non
             "suggestion__identity_type",
         )
         .annotate(n=Count("id"))
-        .order_by()
-    )
-    # Distinct idea groups: an unchecked idea (duplicate_of NULL) is its own group.
-    queries["groups:leaf"] = (
-        ideas.filter(received_at__lte=cutoff)
-        .values("unit_id")
-        .annotate(n=Count(Coalesce("duplicate_of_id", "id"), distinct=True))
         .order_by()
     )
     return queries
@@ -238,11 +246,16 @@ def _compute(campaign_id: int, cutoff: datetime, since_day: date | None, tree: U
     queries = tally_querysets(campaign_id=campaign_id, cutoff=cutoff, since_day=since_day)
     state: dict[Key, Counter] = defaultdict(Counter)
     days: dict[Key, Counter] = defaultdict(Counter)
-    for dim in DIMENSION_FIELDS:
-        for row in queries[f"state:{dim}"]:
+    reps: dict[Key, Counter] = defaultdict(Counter)
+    for row in queries["state"]:
+        n = row["n"]
+        for dim in DIMENSION_FIELDS:
             counts = state[(row["unit_id"], today, dim, _key_of(row, dim))]
-            counts[row["status"]] += row["n"]
-            counts["total"] += row["n"]
+            counts[row["status"]] += n
+            counts["total"] += n
+        if row["is_rep"]:
+            reps[(row["unit_id"],)]["groups"] += n
+    for dim in DIMENSION_FIELDS:
         for row in queries[f"received_by_day:{dim}"]:
             days[(row["unit_id"], row["day"], dim, _key_of(row, dim))]["day_received"] += row["n"]
         for row in queries[f"decided_by_day:{dim}"]:
@@ -255,19 +268,17 @@ def _compute(campaign_id: int, cutoff: datetime, since_day: date | None, tree: U
         day=today,
         sign=-1,
     )
-    groups: dict[int, int] = {}
-    leaf_groups = {row["unit_id"]: row["n"] for row in queries["groups:leaf"]}
-    parents = {row["parent_id"] for row in tree.units.values() if row["parent_id"]}
-    for uid in tree.units:
-        if uid in parents:
-            # A group can span a unit's sub-units, so parents are counted, not summed.
-            groups[uid] = Suggestion.objects.filter(
-                campaign_id=campaign_id,
-                received_at__lte=cutoff,
-                unit__path__startswith=tree.units[uid]["path"],
-            ).aggregate(n=Count(Coalesce("duplicate_of_id", "id"), distinct=True))["n"]
-        else:
-            groups[uid] = leaf_groups.get(uid, 0)
+    # Distinct groups of a unit's subtree: its representatives and unchecked ideas, plus
+    # representatives filed outside the subtree that one of its ideas belongs to.
+    groups = {uid: counts["groups"] for (uid,), counts in _roll_up(reps, tree).items()}
+    outside: dict[int, set[int]] = defaultdict(set)
+    for unit_id, rep_id, rep_unit_id in queries["group_members"]:
+        rep_chain = set(tree.ancestors.get(rep_unit_id, [rep_unit_id]))
+        for ancestor in tree.ancestors.get(unit_id, [unit_id]):
+            if ancestor not in rep_chain:
+                outside[ancestor].add(rep_id)
+    for uid, extra in outside.items():
+        groups[uid] = groups.get(uid, 0) + len(extra)
     return _roll_up(state, tree), _roll_up(days, tree), groups
 
 

@@ -33,6 +33,7 @@ class UnitRow:
     figures: Figures
     has_children: bool
     reported: bool | None  # None: the unit does not report to the city itself
+    own: bool = False  # the ideas filed on a parent unit itself, not a sub-unit
 
 
 def dashboard_scope(user, tree: UnitTree) -> tuple[list[int], set[int]]:
@@ -75,6 +76,30 @@ def _rows(live: Live, unit_ids: list[int], reporting: ReportingStatus | None) ->
     return rows
 
 
+def _own_rows(live: Live, tops: list[int], tree: UnitTree) -> list[UnitRow]:
+    """Ideas filed on a top unit itself (e.g. the city's mini-program ideas), so the rows
+    always add up to the headline."""
+    rows = []
+    for uid in tops:
+        children = tree.children(uid)
+        if not children:
+            continue
+        own = _difference(live.unit(uid), _sum([live.unit(child) for child in children]))
+        if own.total:
+            name = _("%(unit)s（本级）") % {"unit": tree.units[uid]["name"]}
+            rows.append(UnitRow(uid, name, tree.units[uid]["kind"], own, False, None, own=True))
+    return rows
+
+
+def _difference(whole: Figures, parts: Figures) -> Figures:
+    return Figures(
+        **{
+            name: getattr(whole, name) - getattr(parts, name)
+            for name in ("total", "collected", "shortlisted", "excellent", "set_aside")
+        }
+    )
+
+
 def _breakdown(live: Live, tops: list[int], dimension: str, labels: dict[str, str]) -> list[dict]:
     merged: dict[str, int] = {}
     for uid in tops:
@@ -104,6 +129,7 @@ def dashboard_build(*, user, campaign: Campaign, unit_id: int | None = None) -> 
     reporting = units_reporting_status(campaign=campaign, tree=tree) if unit_id is None else None
     headline = _sum([live.unit(uid) for uid in tops])
     rows = _rows(live, children or tops, reporting if sees_all_units(user) else None)
+    rows += _own_rows(live, tops, tree)
     topics = dict(Topic.objects.values_list("pk", "name"))
     daily = []
     for uid in tops:
