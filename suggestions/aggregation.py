@@ -313,28 +313,57 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
         latest = TallyRun.objects.filter(campaign_id=campaign_id).order_by("-cutoff").first()
         if latest is not None and latest.cutoff > cutoff:
             return TallyResult(run=latest, written=False)
+        # Only rows whose figures changed are written (most don't between two runs).
+        current = Tally.objects.filter(campaign_id=campaign_id)
+        if since_day is not None:
+            current = current.filter(day__gte=since_day)
+        existing = {
+            row[:4]: row[4:]
+            for row in current.values_list(
+                "unit_id", "day", "dimension", "key", *STATE_FIELDS, "groups", *DAY_FIELDS, "id"
+            )
+        }
         rows_today, rows_past = [], []
         for key in sorted(set(state) | set(days), key=_sort_key):
             unit_id, day, dim, dim_key = key
             counts = state.get(key, Counter())
-            row = Tally(
-                campaign_id=campaign_id,
-                unit_id=unit_id,
-                day=day,
-                dimension=dim,
-                key=dim_key,
-                computed_at=cutoff,
-                **{name: days.get(key, Counter())[name] for name in DAY_FIELDS},
-            )
+            day_counts = days.get(key, Counter())
+            day_values = tuple(day_counts[name] for name in DAY_FIELDS)
+            before = existing.pop(key, None)
             if day == today:
-                row.total = counts["total"]
-                for status in STATES:
-                    setattr(row, status, counts[status])
-                if dim == Dimension.ALL:
-                    row.groups = groups.get(unit_id, 0)
-                rows_today.append(row)
+                values = (
+                    counts["total"],
+                    *(counts[status] for status in STATES),
+                    groups.get(unit_id, 0) if dim == Dimension.ALL else None,
+                    *day_values,
+                )
+                if before is not None and before[:-1] == values:
+                    continue
+                rows_today.append(
+                    Tally(
+                        campaign_id=campaign_id,
+                        unit_id=unit_id,
+                        day=day,
+                        dimension=dim,
+                        key=dim_key,
+                        computed_at=cutoff,
+                        **dict(zip([*STATE_FIELDS, "groups", *DAY_FIELDS], values, strict=True)),
+                    )
+                )
             else:
-                rows_past.append(row)
+                if before is not None and before[6:-1] == day_values:
+                    continue
+                rows_past.append(
+                    Tally(
+                        campaign_id=campaign_id,
+                        unit_id=unit_id,
+                        day=day,
+                        dimension=dim,
+                        key=dim_key,
+                        computed_at=cutoff,
+                        **dict(zip(DAY_FIELDS, day_values, strict=True)),
+                    )
+                )
         unique = ["campaign", "unit", "day", "dimension", "key"]
         Tally.objects.bulk_create(
             rows_today,
@@ -351,11 +380,14 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
             update_fields=[*DAY_FIELDS, "computed_at"],
         )
         # Rows this run did not produce describe nothing any more in the days it covers.
-        stale = Tally.objects.filter(campaign_id=campaign_id).exclude(computed_at=cutoff)
-        if since_day is not None:
-            stale = stale.filter(day__gte=since_day)
-        stale.update(**{name: 0 for name in DAY_FIELDS})
-        stale.filter(day=today).update(**{name: 0 for name in STATE_FIELDS}, groups=0)
+        stale_today = [v[-1] for k, v in existing.items() if k[1] == today and any(v[:-1])]
+        stale_past = [v[-1] for k, v in existing.items() if k[1] != today and any(v[6:-1])]
+        Tally.objects.filter(pk__in=stale_today).update(
+            **{name: 0 for name in [*STATE_FIELDS, *DAY_FIELDS]}, groups=0, computed_at=cutoff
+        )
+        Tally.objects.filter(pk__in=stale_past).update(
+            **{name: 0 for name in DAY_FIELDS}, computed_at=cutoff
+        )
         run = TallyRun.objects.create(
             campaign_id=campaign_id,
             cutoff=cutoff,
@@ -363,7 +395,7 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
             started_at=now,
             finished_at=timezone.now(),
             duration_ms=int((time.monotonic() - started) * 1000),
-            rows_written=len(rows_today) + len(rows_past),
+            rows_written=len(rows_today) + len(rows_past) + len(stale_today) + len(stale_past),
         )
     return TallyResult(run=run, written=True)
 

@@ -207,3 +207,16 @@ def test_a_tally_ignores_changes_after_its_cutoff_and_readers_add_them(
     assert (row.total, row.collected, row.shortlisted) == (2, 2, 0)
     live = tallies_live(campaign=campaign).unit(units["东街街道"].pk)
     assert (live.total, live.collected, live.shortlisted) == (3, 2, 1)
+
+
+def test_a_figure_that_no_longer_exists_is_zeroed_by_the_next_run(units, campaign, settled):
+    from suggestions.models import Topic
+
+    (idea,) = make_ideas(campaign, units["东街街道"], 1)
+    old_topic, new_topic = Topic.objects.order_by("sort_order")[:2]
+    tally_run(campaign_id=campaign.pk)
+    assert _row(campaign, units["城区"], Dimension.TOPIC, str(old_topic.pk)).total == 1
+    Suggestion.objects.filter(pk=idea.pk).update(topic=new_topic)  # re-filed by staff
+    tally_run(campaign_id=campaign.pk, now=timezone.now() + timedelta(seconds=1))
+    assert _row(campaign, units["城区"], Dimension.TOPIC, str(old_topic.pk)).total == 0
+    assert _row(campaign, units["城区"], Dimension.TOPIC, str(new_topic.pk)).total == 1
