@@ -461,8 +461,12 @@ def tallies_live(
     unit_ids: set[int] | None = None,
     dimensions=tuple(DIMENSION_FIELDS),
     tree: UnitTree | None = None,
+    breakdown_unit_ids: set[int] | None = None,
 ) -> Live:
-    """Figures for the given units (all when None), fresh to this moment, in ~4 queries."""
+    """Figures for the given units (all when None), fresh to this moment, in ~4 queries.
+
+    With breakdown_unit_ids, channel/topic/identity figures are read for those units only
+    (the overall figures still for every unit asked for)."""
     tree = tree or UnitTree.load()
     run = latest_run(campaign)
     live_at = timezone.now()
@@ -472,6 +476,8 @@ def tallies_live(
         rows = Tally.objects.filter(campaign=campaign, day=run.day, dimension__in=dimensions)
         if unit_ids is not None:
             rows = rows.filter(unit_id__in=unit_ids)
+        if breakdown_unit_ids is not None:
+            rows = rows.filter(Q(dimension=Dimension.ALL) | Q(unit_id__in=breakdown_unit_ids))
         for row in rows.values("unit_id", "dimension", "key", "groups", *STATE_FIELDS):
             figures[(row["unit_id"], row["dimension"], row["key"])] = Figures(
                 total=row["total"],
@@ -508,6 +514,12 @@ def tallies_live(
     _apply_change(change, received=received, decided=decided, day=None, sign=1, dims=dims)
     for (unit_id, _day, dim, key), counts in _roll_up(change, tree).items():
         if unit_ids is not None and unit_id not in unit_ids:
+            continue
+        if (
+            breakdown_unit_ids is not None
+            and dim != Dimension.ALL
+            and unit_id not in breakdown_unit_ids
+        ):
             continue
         figures.setdefault((unit_id, dim, key), Figures()).add(counts)
     return Live(

@@ -125,7 +125,7 @@ def dashboard_build(*, user, campaign: Campaign, unit_id: int | None = None) -> 
     wanted = set(tops) | set(children)
     if unit_id is None and sees_all_units(user):
         wanted = None  # the city page also shows supervision groups' units: read all
-    live = tallies_live(campaign=campaign, unit_ids=wanted, tree=tree)
+    live = tallies_live(campaign=campaign, unit_ids=wanted, tree=tree, breakdown_unit_ids=set(tops))
     reporting = units_reporting_status(campaign=campaign, tree=tree) if unit_id is None else None
     headline = _sum([live.unit(uid) for uid in tops])
     rows = _rows(live, children or tops, reporting if sees_all_units(user) else None)

@@ -49,3 +49,13 @@ def test_the_tally_command_reports_progress(units, campaign, settled):
     call_command("tally", stdout=out)
     assert "[1/1] jc2021: tallying… written:" in out.getvalue()
     assert TallyRun.objects.count() == 1
+
+
+def test_the_report_task_stores_a_report_for_the_unit(units, campaign, settled):
+    from suggestions.models import Report
+    from suggestions.tasks import report_generate_task
+
+    make_ideas(campaign, units["东街街道"], 2)
+    report_id = report_generate_task(campaign.pk, units["城区"].pk)
+    report = Report.objects.get(pk=report_id)
+    assert report.unit == units["城区"] and report.scope == "unit" and report.xlsx
