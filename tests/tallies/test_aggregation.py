@@ -124,7 +124,7 @@ def test_running_the_tally_twice_gives_the_same_rows(units, campaign, scenario):
     assert len(first) > 20
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_tallies_running_at_once_give_the_same_rows(units, campaign, scenario):
     tally_run(campaign_id=campaign.pk)
     expected = _snapshot(campaign)

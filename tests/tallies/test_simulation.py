@@ -76,7 +76,7 @@ def simulated(units, personas, settings):
     return campaign
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_after_simulating_and_a_tally_the_dashboard_shows_the_seed_figures(
     client, simulated, personas, units
 ):
@@ -109,7 +109,7 @@ def test_after_simulating_and_a_tally_the_dashboard_shows_the_seed_figures(
     _agree(client, campaign)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_figures_agree_after_ideas_move_while_tallies_run(client, simulated, personas):
     campaign = simulated
     client.force_login(personas["leader"])

@@ -12,7 +12,7 @@ from tests.tallies.conftest import make_ideas
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_tally_runs_through_a_real_worker_on_the_configured_broker(
     celery_worker, units, campaign, settled
 ):
