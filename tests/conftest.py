@@ -1,5 +1,6 @@
 """Shared fixtures: personas, a real Celery worker, and Debian's chromium."""
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -21,6 +22,26 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_after_flushes(request):
+    """Transactional tests run on a flushed database: put back what migrations seed
+    (topics; role groups come back through post_migrate or here)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames
+        for name in ("transactional_db", "live_server", "celery_worker")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from units.roles import sync_role_groups
+
+    importlib.import_module("suggestions.migrations.0002_default_topics").add_topics(apps, None)
+    sync_role_groups()
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-import importlib
 from datetime import timedelta
 
 import pytest
@@ -7,26 +6,6 @@ from django.utils import timezone
 from suggestions.models import Channel, IdentityType, Status, Suggestion, Topic
 from suggestions.workflow import Actor, suggestions_transition
 from tests.factories import SuggestionFactory
-
-
-@pytest.fixture(autouse=True)
-def _migrated_data_after_flushes(request):
-    """Transactional tests run on a flushed database: put back what migrations seed
-    (topics; role groups come back through post_migrate or here)."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames
-        for name in ("transactional_db", "live_server", "celery_worker")
-    )
-    if not transactional:
-        return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
-
-    from units.roles import sync_role_groups
-
-    importlib.import_module("suggestions.migrations.0002_default_topics").add_topics(apps, None)
-    sync_role_groups()
 
 
 @pytest.fixture
