@@ -131,11 +131,6 @@ def _roll_up(leaf: dict[Key, Counter], tree: UnitTree) -> dict[Key, Counter]:
 # --------------------------------------------------------------------------- queries
 
 
-def _dim_values(dimension: str, prefix: str = "") -> list[str]:
-    name = DIMENSION_FIELDS[dimension]
-    return [prefix + name] if name else []
-
-
 def _key_of(row: dict, dimension: str, prefix: str = "") -> str:
     name = DIMENSION_FIELDS[dimension]
     return "" if name is None else str(row[prefix + name])
@@ -171,21 +166,28 @@ def tally_querysets(*, campaign_id: int, cutoff: datetime, since_day: date | Non
         .exclude(duplicate_of__unit_id=F("unit_id"))
         .values_list("unit_id", "duplicate_of_id", "duplicate_of__unit_id"),
     }
-    for dim in DIMENSION_FIELDS:
-        queries[f"received_by_day:{dim}"] = (
-            ideas.filter(window)
-            .annotate(day=TruncDate("received_at", tzinfo=SHANGHAI))
-            .values("unit_id", "day", *_dim_values(dim))
-            .annotate(n=Count("id"))
-            .order_by()
+    # Per-day transitions, grouped by every dimension at once and fanned out in memory.
+    queries["received_by_day"] = (
+        ideas.filter(window)
+        .annotate(day=TruncDate("received_at", tzinfo=SHANGHAI))
+        .values("unit_id", "day", "channel", "topic_id", "identity_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    queries["decided_by_day"] = (
+        history.filter(hwindow, to_status__in=list(DAY_COLUMNS))
+        .annotate(day=TruncDate("at", tzinfo=SHANGHAI))
+        .values(
+            "suggestion__unit_id",
+            "day",
+            "to_status",
+            "suggestion__channel",
+            "suggestion__topic_id",
+            "suggestion__identity_type",
         )
-        queries[f"decided_by_day:{dim}"] = (
-            history.filter(hwindow, to_status__in=list(DAY_COLUMNS))
-            .annotate(day=TruncDate("at", tzinfo=SHANGHAI))
-            .values("suggestion__unit_id", "day", "to_status", *_dim_values(dim, "suggestion__"))
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     # Changes after the cutoff, taken back off the current state (cheap: few rows).
     queries["received_after"] = (
         ideas.filter(received_at__gt=cutoff)
@@ -255,12 +257,14 @@ def _compute(campaign_id: int, cutoff: datetime, since_day: date | None, tree: U
             counts["total"] += n
         if row["is_rep"]:
             reps[(row["unit_id"],)]["groups"] += n
-    for dim in DIMENSION_FIELDS:
-        for row in queries[f"received_by_day:{dim}"]:
+    for row in queries["received_by_day"]:
+        for dim in DIMENSION_FIELDS:
             days[(row["unit_id"], row["day"], dim, _key_of(row, dim))]["day_received"] += row["n"]
-        for row in queries[f"decided_by_day:{dim}"]:
+    for row in queries["decided_by_day"]:
+        column = DAY_COLUMNS[row["to_status"]]
+        for dim in DIMENSION_FIELDS:
             key = (row["suggestion__unit_id"], row["day"], dim, _key_of(row, dim, "suggestion__"))
-            days[key][DAY_COLUMNS[row["to_status"]]] += row["n"]
+            days[key][column] += row["n"]
     _apply_change(
         state,
         received=list(queries["received_after"]),
@@ -339,46 +343,14 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
                 )
                 if before is not None and before[:-1] == values:
                     continue
-                rows_today.append(
-                    Tally(
-                        campaign_id=campaign_id,
-                        unit_id=unit_id,
-                        day=day,
-                        dimension=dim,
-                        key=dim_key,
-                        computed_at=cutoff,
-                        **dict(zip([*STATE_FIELDS, "groups", *DAY_FIELDS], values, strict=True)),
-                    )
-                )
+                rows_today.append((unit_id, day, dim, dim_key, *values))
             else:
                 if before is not None and before[6:-1] == day_values:
                     continue
-                rows_past.append(
-                    Tally(
-                        campaign_id=campaign_id,
-                        unit_id=unit_id,
-                        day=day,
-                        dimension=dim,
-                        key=dim_key,
-                        computed_at=cutoff,
-                        **dict(zip(DAY_FIELDS, day_values, strict=True)),
-                    )
-                )
-        unique = ["campaign", "unit", "day", "dimension", "key"]
-        Tally.objects.bulk_create(
-            rows_today,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=unique,
-            update_fields=[*STATE_FIELDS, "groups", *DAY_FIELDS, "computed_at"],
-        )
-        Tally.objects.bulk_create(
-            rows_past,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=unique,
-            update_fields=[*DAY_FIELDS, "computed_at"],
-        )
+                rows_past.append((unit_id, day, dim, dim_key, 0, 0, 0, 0, 0, None, *day_values))
+        _upsert(campaign_id, cutoff, rows_today, [*STATE_FIELDS, "groups", *DAY_FIELDS])
+        # Past days: only their transitions; their states stay as that day's last run left them.
+        _upsert(campaign_id, cutoff, rows_past, DAY_FIELDS)
         # Rows this run did not produce describe nothing any more in the days it covers.
         stale_today = [v[-1] for k, v in existing.items() if k[1] == today and any(v[:-1])]
         stale_past = [v[-1] for k, v in existing.items() if k[1] != today and any(v[6:-1])]
@@ -398,6 +370,37 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
             rows_written=len(rows_today) + len(rows_past) + len(stale_today) + len(stale_past),
         )
     return TallyResult(run=run, written=True)
+
+
+def _upsert(campaign_id: int, cutoff: datetime, rows: list[tuple], update: list[str]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE in multi-row statements (PostgreSQL and SQLite ≥ 3.24).
+
+    Django's bulk_create(update_conflicts=True) does the same but prepares every value
+    through the field machinery, which took most of a first run's time at 45,000 rows."""
+    if not rows:
+        return
+    ops = connection.ops
+    columns = [
+        "campaign_id", "unit_id", "day", "dimension", "key",
+        *STATE_FIELDS, "groups", *DAY_FIELDS, "computed_at",
+    ]  # fmt: skip
+    computed_at = ops.adapt_datetimefield_value(cutoff)
+    table = Tally._meta.db_table
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*update, "computed_at"])
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            params = []
+            for unit_id, day, *rest in batch:
+                params += [campaign_id, unit_id, ops.adapt_datefield_value(day), *rest, computed_at]
+            # Table and column names come from the model; every value is a bound parameter.
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(batch))}"  # noqa: S608
+                " ON CONFLICT (campaign_id, unit_id, day, dimension, key)"
+                f" DO UPDATE SET {assignments}"
+            )
+            cursor.execute(sql, params)
 
 
 def _sort_key(key: Key):
