@@ -1,11 +1,15 @@
 """Celery tasks of the suggestions app: thin, take ids, safe to run twice."""
 
 from celery import shared_task
+from django.db import OperationalError
+
+# A lost database connection or a lock timeout is worth another try; the work is idempotent.
+_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries": 3}
 
 # --- tallies (issue 5) ---
 
 
-@shared_task(name="suggestions.tally_campaign")
+@shared_task(name="suggestions.tally_campaign", **_RETRY)
 def tally_campaign(campaign_id: int) -> int:
     """Snapshot one campaign's figures; returns the run's id (an upsert: retry-safe)."""
     from suggestions.aggregation import tally_run
@@ -24,7 +28,7 @@ def tally_active_campaigns() -> list[int]:
     return ids
 
 
-@shared_task(name="suggestions.report_generate")
+@shared_task(name="suggestions.report_generate", **_RETRY)
 def report_generate_task(campaign_id: int, unit_id: int) -> int:
     """Build one unit's (or the city's) report; a retry just stores a newer one."""
     from suggestions.reports import report_generate

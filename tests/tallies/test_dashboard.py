@@ -90,3 +90,20 @@ def test_the_page_has_no_inline_script(client, personas, figures):
     client.force_login(personas["leader"])
     html = client.get(reverse("tallies:dashboard")).content.decode()
     assert "<script>" not in html and " onclick=" not in html and 'style="' not in html
+
+
+def test_query_counts_are_the_same_for_a_bigger_campaign(
+    client, personas, units, campaign, figures
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas["leader"])
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("tallies:dashboard"))
+    make_ideas(campaign, units["泽州县"], 30)
+    make_ideas(campaign, units["市文化和旅游局"], 30)
+    tally_run(campaign_id=campaign.pk)
+    with CaptureQueriesContext(connection) as big:
+        client.get(reverse("tallies:dashboard"))
+    assert len(big.captured_queries) == len(small.captured_queries) <= 15
