@@ -14,3 +14,6 @@ class CampaignAdmin(admin.ModelAdmin):
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
+
+
+import suggestions.tallies_admin  # noqa: E402, F401  (issue 5: tally runs and reports)
