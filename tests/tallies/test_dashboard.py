@@ -107,3 +107,14 @@ def test_query_counts_are_the_same_for_a_bigger_campaign(
     with CaptureQueriesContext(connection) as big:
         client.get(reverse("tallies:dashboard"))
     assert len(big.captured_queries) == len(small.captured_queries) <= 15
+
+
+def test_supervision_groups_see_the_sum_of_their_units(client, personas, units, figures):
+    from units.models import SupervisionGroup
+
+    group = SupervisionGroup.objects.create(name="第一督导组", leader_name="赵组长")
+    group.units.set([units["城区"], units["泽州县"]])
+    client.force_login(personas["leader"])
+    html = client.get(reverse("tallies:dashboard")).content.decode()
+    section = html.split("第一督导组")[1].split("</div></div></div>")[0]
+    assert "征集总数 7" in section and "优秀金点子 1" in section
