@@ -17,6 +17,7 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_units
 	$(PY) manage.py seed_demo
+	$(PY) manage.py ensure_schedules
 
 run: setup
 	@scripts/run-local.sh

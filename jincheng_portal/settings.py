@@ -283,3 +283,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
 }
+# --- tallies ---
+# A tally counts what was written up to this many seconds before it runs, so that
+# every write transaction stamped before its cutoff has committed (see aggregation.py).
+TALLY_SETTLE_SECONDS = env_int("TALLY_SETTLE_SECONDS", 30)
+# Public showcase pages are cached this long (seconds).
+SHOWCASE_CACHE_SECONDS = env_int("SHOWCASE_CACHE_SECONDS", 60)

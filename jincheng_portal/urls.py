@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("suggestions.urls")),
+    path("", include("suggestions.tallies_urls")),
 ]
 
 if settings.INTAKE_BENCH_VIEWS:  # bench/intake's reference views; off unless the env flag is set

@@ -580,3 +580,4 @@ def _more_than(queryset, limit: int) -> bool:
 
 # Intake's admin pages (API keys, paper-form import) live in their own module.
 import suggestions.admin_intake  # noqa: E402, F401
+import suggestions.tallies_admin  # noqa: E402, F401  (issue 5: tally runs and reports)

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from suggestions.demo import demo_campaign_ensure
+from suggestions.demo import default_topics_ensure, demo_campaign_ensure
 from units.models import Unit
-from units.roles import Role, assign_role
+from units.roles import Role, assign_role, sync_role_groups
 from units.seeding import units_seed
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +21,22 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_after_flushes(request):
+    """Transactional tests run on a flushed database: put back what migrations seed
+    (topics; role groups come back through post_migrate or here)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames
+        for name in ("transactional_db", "live_server", "celery_worker")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    default_topics_ensure()
+    sync_role_groups()
 
 
 @pytest.fixture

@@ -1,0 +1,61 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from suggestions.models import Tally, TallyRun
+from suggestions.schedules import tally_schedules_ensure
+from suggestions.tasks import tally_campaign
+from tests.conftest import wait_for
+from tests.tallies.conftest import make_ideas
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_tally_runs_through_a_real_worker_on_the_configured_broker(
+    celery_worker, units, campaign, settled
+):
+    make_ideas(campaign, units["东街街道"], 3)
+    tally_campaign.delay(campaign.pk)
+    run = wait_for(lambda: TallyRun.objects.filter(campaign=campaign).first(), timeout=60)
+    assert run is not None, "no tally ran: see var/test-worker.log"
+    assert (
+        Tally.objects.get(campaign=campaign, unit=units["城区"], day=run.day, dimension="all").total
+        == 3
+    )
+
+
+def test_schedules_are_created_once_and_admin_edits_survive(db):
+    tally_schedules_ensure()
+    tally = PeriodicTask.objects.get(task="suggestions.tally_active_campaigns")
+    assert (tally.interval.every, tally.interval.period) == (10, "minutes")
+    daily = PeriodicTask.objects.get(task="suggestions.reports_daily")
+    assert (daily.crontab.hour, daily.crontab.minute, str(daily.crontab.timezone)) == (
+        "18",
+        "0",
+        "Asia/Shanghai",
+    )
+    tally.enabled = False
+    tally.save()
+    call_command("ensure_schedules", stdout=StringIO())
+    assert PeriodicTask.objects.filter(task__startswith="suggestions.").count() == 2
+    assert PeriodicTask.objects.get(pk=tally.pk).enabled is False
+
+
+def test_the_tally_command_reports_progress(units, campaign, settled):
+    make_ideas(campaign, units["东街街道"], 2)
+    out = StringIO()
+    call_command("tally", stdout=out)
+    assert "[1/1] jc2021: tallying… written:" in out.getvalue()
+    assert TallyRun.objects.count() == 1
+
+
+def test_the_report_task_stores_a_report_for_the_unit(units, campaign, settled):
+    from suggestions.models import Report
+    from suggestions.tasks import report_generate_task
+
+    make_ideas(campaign, units["东街街道"], 2)
+    report_id = report_generate_task(campaign.pk, units["城区"].pk)
+    report = Report.objects.get(pk=report_id)
+    assert report.unit == units["城区"] and report.scope == "unit" and report.xlsx
