@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,6 +7,9 @@ from django.urls import include, path
 # work whatever language the reader uses.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("suggestions.urls")),
 ]
+
+# Clean Chinese error pages; a lost database answers 503 (jincheng_portal.errors).
+handler500 = "jincheng_portal.errors.server_error"
