@@ -14,3 +14,6 @@ class CampaignAdmin(admin.ModelAdmin):
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
+
+
+from suggestions import admin_privacy  # noqa: E402,F401  (personal-data admin, issue 7)
