@@ -251,6 +251,9 @@ TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_CLIENT_IP_CALLABLE = "jincheng_portal.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account_locked.html"
+# Lockouts are logged with the staff username (operators must know which account);
+# the client address stays masked in the log (it is in the AccessAttempt table).
+AXES_SENSITIVE_PARAMETERS = ["ip_address"]
 
 # Staff sessions: 30 minutes idle, 12 hours absolute
 # (jincheng_portal.middleware.StaffSessionTimeoutMiddleware).
