@@ -89,6 +89,8 @@ def gunicorn_start(*, env: dict, log_path: Path, wait: bool = True) -> Server:
             "1",
             "--timeout",
             "30",
+            # Parallel test servers must not fight over ~/.gunicorn/gunicorn.ctl.
+            "--no-control-socket",
         ],
         cwd=PROJECT_DIR,
         env=env,
@@ -107,6 +109,7 @@ def gunicorn_start(*, env: dict, log_path: Path, wait: bool = True) -> Server:
             except requests.ConnectionError:
                 time.sleep(0.2)
         else:
+            gunicorn_stop(server)
             raise RuntimeError(f"gunicorn did not answer:\n{server.log()}")
     return server
 
