@@ -272,10 +272,15 @@ PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(STATIC_ROOT)))
 
 if REDIS_URL:
-    # acks_late tasks whose worker died are redelivered after this many seconds.
+    # A task whose whole worker died (SIGKILL, OOM, power) is redelivered once it
+    # has been unacknowledged this long; a dead pool process is redelivered at once
+    # (reject_on_worker_lost). Must stay longer than the longest task.
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
         "CELERY_VISIBILITY_TIMEOUT", 3600
     )
+    # Sweep for such messages every 10 s rather than kombu's default ~100 s
+    # (interval 10 x throttle 10); one ZRANGE on a small sorted set each time.
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 
 # Phone numbers never reach the log files, even from careless code.
 LOGGING["filters"] = {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}}
