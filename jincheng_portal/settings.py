@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "units",
     "suggestions",
 ]
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "jincheng_portal.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,6 +263,11 @@ AXES_SENSITIVE_PARAMETERS = ["ip_address"]
 STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
 STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_AGE = STAFF_SESSION_MAX_SECONDS
+
+# TOTP second factor (jincheng_portal/admin_site.py): accounts with a device must
+# give a code; with ADMIN_OTP_REQUIRED, city administrators must have one.
+ADMIN_OTP_REQUIRED = env_bool("ADMIN_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "晋城金点子"
 
 # Admin lives at a configurable path ("staff-desk/" hides it from scanners).
 ADMIN_PATH = env_str("ADMIN_PATH", "admin/")
