@@ -124,3 +124,20 @@ def test_only_city_administrators_handle_deletion_requests(ideas, personas, pers
     idea.refresh_from_db()
     assert idea.phone == "13812345678"
     assert not PersonalDataAccess.objects.exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_task_anonymises_through_a_real_worker(units, celery_worker):
+    from suggestions.tasks import anonymise_expired
+    from tests.conftest import wait_for
+
+    old = _campaign("old", closed_days_ago=400)
+    ideas = SuggestionFactory.create_batch(2, campaign=old, unit=units["城区"])
+
+    anonymise_expired.delay()
+
+    assert wait_for(
+        lambda: Suggestion.objects.filter(pk__in=[i.pk for i in ideas], phone="").count() == 2,
+        timeout=60,
+    )
