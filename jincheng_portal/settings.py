@@ -244,7 +244,7 @@ CSRF_COOKIE_HTTPONLY = True  # no JS reads the token; forms carry it in a hidden
 from datetime import timedelta  # noqa: E402
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "jincheng_portal.auth_backends.PortalAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -217,3 +217,16 @@ def test_admin_is_at_admin_by_default(client):
 
 def test_admin_path_is_configurable():
     assert _reverse_admin(ADMIN_PATH="staff-desk-7f3/") == "/staff-desk-7f3/"
+
+
+def test_the_test_clients_login_still_works_with_the_lockout_backend(client, personas):
+    # Other test suites log in with client.login(); axes' own backend refuses that.
+    assert client.login(username="reviewer", password="correct-horse-battery")
+    assert _is_logged_in(client)
+
+
+def test_a_locked_account_cannot_log_in_through_the_web_even_if_scripts_can(client, personas):
+    for _ in range(5):
+        _login(client, "reviewer", "wrong-password-1")
+
+    assert _login(client, "reviewer", "correct-horse-battery").status_code == 429
