@@ -289,6 +289,9 @@ if REDIS_URL:
     # Sweep for such messages every 10 s rather than kombu's default ~100 s
     # (interval 10 x throttle 10); one ZRANGE on a small sorted set each time.
     CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+    # While Redis is down, cache reads miss and writes are dropped: pages keep
+    # working from the database (jincheng_portal/cache.py).
+    CACHES["default"]["BACKEND"] = "jincheng_portal.cache.ResilientRedisCache"
 
 # Phone numbers never reach the log files, even from careless code.
 LOGGING["filters"] = {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}}

@@ -12,47 +12,12 @@ import time
 import uuid
 
 import pytest
-import redis
 from celery import Celery
 
 from tests.conftest import wait_for
-from tests.hardening.conftest import PROJECT_DIR, free_port
+from tests.hardening.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.services
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-    assert wait_for(lambda: _ping(client), timeout=10)
-    yield f"redis://127.0.0.1:{port}/0", client
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def _ping(client) -> bool:
-    try:
-        return client.ping()
-    except redis.ConnectionError:
-        return False
 
 
 class Worker:
@@ -123,7 +88,7 @@ def _send_probe(broker_url, token, seconds):
 
 
 def test_a_killed_pool_process_gets_its_task_redelivered_at_once(private_redis, tmp_path):
-    broker_url, client = private_redis
+    broker_url, client = private_redis.url, private_redis.client
     worker = Worker(broker_url, tmp_path / "worker.log", visibility_timeout=3600)
     token = uuid.uuid4().hex
     try:
@@ -151,7 +116,7 @@ def test_a_whole_worker_killed_mid_task_is_redone_by_the_next_worker(private_red
     Production keeps it at 3600 s (longer than the longest task, or a slow task would
     run twice); the test shortens it to 5 s through CELERY_VISIBILITY_TIMEOUT.
     """
-    broker_url, client = private_redis
+    broker_url, client = private_redis.url, private_redis.client
     token = uuid.uuid4().hex
     first = Worker(broker_url, tmp_path / "first.log", visibility_timeout=5)
     try:
