@@ -29,3 +29,7 @@ def _ensure_filesystem_folders(sender, **kwargs):
 def ping() -> str:
     """Round trip through the broker; used by the smoke test and by operators."""
     return "pong"
+
+
+# Operators' and fault tests' probe task (portal.slow_probe).
+import jincheng_portal.probes  # noqa: E402,F401

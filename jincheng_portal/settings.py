@@ -41,20 +41,29 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "units",
     "suggestions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jincheng_portal.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jincheng_portal.urls"
@@ -214,24 +223,12 @@ PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
 PORTAL_NOTIFIER = env_str("PORTAL_NOTIFIER", "suggestions.notifications.LogNotifier")
 PORTAL_SMS_GATEWAY_URL = env_str("PORTAL_SMS_GATEWAY_URL", "")
 PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
-# Announce outcomes whose queued task was lost while the broker was down.
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    "screening-outcome-notices-catch-up": {
-        "task": "suggestions.outcome_notify_catch_up",
-        "schedule": 15 * 60,
-    },
-}
 
 # --- intake ---
 # Submissions: the mobile number is required so the unit can follow up.
 INTAKE_PHONE_REQUIRED = env_bool("INTAKE_PHONE_REQUIRED", True)
 # Same phone + same content within this window is one submission (first receipt returned).
 INTAKE_DUPLICATE_WINDOW_SECONDS = env_int("INTAKE_DUPLICATE_WINDOW_SECONDS", 600)
-# Privacy notice: who processes the data, and how long it is kept after the campaign closes.
-INTAKE_DATA_CONTROLLER = env_str("INTAKE_DATA_CONTROLLER", "晋城市金点子征集活动办公室")
-INTAKE_PRIVACY_CONTACT = env_str("INTAKE_PRIVACY_CONTACT", "0356-12345678")
-INTAKE_RETENTION_YEARS_AFTER_CLOSE = env_int("INTAKE_RETENTION_YEARS_AFTER_CLOSE", 1)
 # Rate limits (fixed windows, counters in the cache; they fail open if the cache is down).
 INTAKE_RATE_PER_IP_PER_HOUR = env_int("INTAKE_RATE_PER_IP_PER_HOUR", 20)
 INTAKE_RATE_PER_PHONE_PER_DAY = env_int("INTAKE_RATE_PER_PHONE_PER_DAY", 5)
@@ -269,23 +266,91 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Paper imports: the whole file in one transaction (rolled back on any row error).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Beat entries of intake (merged into any schedule defined above; DatabaseScheduler
-# copies them into the database at start-up, where admins can edit them).
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    # Ideas whose follow-up could not be queued (broker down) are found and re-queued.
-    "intake-received-catch-up": {
-        "task": "suggestions.tasks.suggestions_received_catch_up",
-        "schedule": 300.0,
-    },
-    "intake-idempotency-purge": {
-        "task": "suggestions.tasks.idempotency_records_purge",
-        "schedule": 24 * 3600.0,
-    },
-}
 # --- tallies ---
 # A tally counts what was written up to this many seconds before it runs, so that
 # every write transaction stamped before its cutoff has committed (see aggregation.py).
 TALLY_SETTLE_SECONDS = env_int("TALLY_SETTLE_SECONDS", 30)
 # Public showcase pages are cached this long (seconds).
 SHOWCASE_CACHE_SECONDS = env_int("SHOWCASE_CACHE_SECONDS", 60)
+
+# --- hardening ---
+# Content Security Policy (django-csp 4 format). No 'unsafe-inline' anywhere:
+# pages load JS and CSS from /static/ only; a page that truly needs inline code
+# uses the per-request nonce ({{ request.csp_nonce }}).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True  # no JS reads the token; forms carry it in a hidden field
+
+# Staff logins: django-axes locks a username, and separately a client address,
+# after AXES_FAILURE_LIMIT failed logins, for AXES_COOLOFF_TIME. Behind a reverse
+# proxy set TRUSTED_PROXY_HOPS, or every client would share the proxy's address.
+from datetime import timedelta  # noqa: E402
+
+AUTHENTICATION_BACKENDS = [
+    "jincheng_portal.auth_backends.PortalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+AXES_CLIENT_IP_CALLABLE = "jincheng_portal.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account_locked.html"
+# Lockouts are logged with the staff username (operators must know which account);
+# the client address stays masked in the log (it is in the AccessAttempt table).
+AXES_SENSITIVE_PARAMETERS = ["ip_address"]
+
+# Staff sessions: 30 minutes idle, 12 hours absolute
+# (jincheng_portal.middleware.StaffSessionTimeoutMiddleware).
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
+STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_SECONDS
+
+# TOTP second factor (jincheng_portal/admin_site.py): accounts with a device must
+# give a code; with ADMIN_OTP_REQUIRED, city administrators must have one.
+ADMIN_OTP_REQUIRED = env_bool("ADMIN_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "晋城金点子"
+
+# Admin lives at a configurable path ("staff-desk/" hides it from scanners).
+ADMIN_PATH = env_str("ADMIN_PATH", "admin/")
+
+# Personal data: contact details are anonymised this many days after the
+# campaign closes (suggestions.privacy_retention).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+# Named in the privacy notice: who processes the data and where to ask for deletion.
+PRIVACY_DATA_CONTROLLER = env_str("PRIVACY_DATA_CONTROLLER", "晋城市金点子征集活动办公室")
+PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "0356-12345678")
+
+if REDIS_URL:
+    # A task whose whole worker died (SIGKILL, OOM, power) is redelivered once it
+    # has been unacknowledged this long; a dead pool process is redelivered at once
+    # (reject_on_worker_lost). Must stay longer than the longest task.
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+        "CELERY_VISIBILITY_TIMEOUT", 3600
+    )
+    # Sweep for such messages every 10 s rather than kombu's default ~100 s
+    # (interval 10 x throttle 10); one ZRANGE on a small sorted set each time.
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
+    # While Redis is down, cache reads miss and writes are dropped: pages keep
+    # working from the database (jincheng_portal/cache.py).
+    CACHES["default"]["BACKEND"] = "jincheng_portal.cache.ResilientRedisCache"
+
+# Phone numbers never reach the log files, even from careless code.
+LOGGING["filters"] = {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}}
+LOGGING["handlers"]["console"]["filters"] = ["personal_data"]

@@ -15,6 +15,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# A missing database is reported once, clearly, before anything starts.
+$PY manage.py wait_for_db --timeout 30
+
 .venv/bin/celery -A jincheng_portal worker --loglevel=INFO --concurrency=2 &
 pids+=($!)
 .venv/bin/celery -A jincheng_portal beat --loglevel=INFO \

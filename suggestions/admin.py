@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from suggestions.admin_privacy import erase_contact_action  # also registers the access log
 from suggestions.exports import suggestions_xlsx_tempfile
 from suggestions.models import (
     ActionVia,
     Campaign,
     OutcomeNotice,
-    PersonalDataAccess,
     Score,
     Status,
     StatusChange,
@@ -160,7 +160,7 @@ class SuggestionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["shortlist", "mark_excellent", "set_aside"]
+    actions = ["shortlist", "mark_excellent", "set_aside", erase_contact_action]
     fields = [
         "receipt",
         "status",
@@ -208,6 +208,10 @@ class SuggestionAdmin(admin.ModelAdmin):
     def has_stage2_permission(self, request):
         user = request.user
         return is_city_admin(user) or user.has_perm("suggestions.screen_stage2")
+
+    def has_erase_permission(self, request):
+        # A citizen's deletion request is handled by the city administrators.
+        return is_city_admin(request.user)
 
     def has_decide_permission(self, request):
         return self.has_stage1_permission(request) or self.has_stage2_permission(request)
@@ -534,27 +538,6 @@ class UnitReportAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
-    """The access log, for administrators; append-only."""
-
-    list_display = ["at", "user", "action", "suggestion", "detail"]
-    list_filter = ["action"]
-    list_select_related = ["user", "suggestion"]
-
-    def has_view_permission(self, request, obj=None):
-        return is_city_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(OutcomeNotice)
 class OutcomeNoticeAdmin(admin.ModelAdmin):
     list_display = ["status_change", "backend", "sent_at", "error"]
@@ -578,6 +561,6 @@ def _more_than(queryset, limit: int) -> bool:
     return queryset.order_by()[: limit + 1].count() > limit
 
 
-# Intake's admin pages (API keys, paper-form import) live in their own module.
-import suggestions.admin_intake  # noqa: E402, F401
-import suggestions.tallies_admin  # noqa: E402, F401  (issue 5: tally runs and reports)
+# Other responsibilities keep their admin pages in their own modules.
+import suggestions.admin_intake  # noqa: E402, F401  (API keys, paper-form import)
+import suggestions.tallies_admin  # noqa: E402, F401  (tally runs and reports)

@@ -1,31 +1,72 @@
-"""The periodic tasks of the tallies, kept in django-celery-beat's tables (editable in admin)."""
+"""Every periodic task of the portal, kept in django-celery-beat's tables (editable in admin).
+
+`schedules_ensure()` runs after every `migrate` (suggestions.apps) and from
+`manage.py ensure_schedules`; it creates missing entries and leaves an
+administrator's later edits of timing or enabled state alone.
+"""
+
+from dataclasses import dataclass
 
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-TALLY_TASK_NAME = "金点子统计（每10分钟）"
-REPORTS_TASK_NAME = "金点子日报（每天18:00）"
+
+@dataclass(frozen=True)
+class Every:
+    minutes: int
 
 
-@transaction.atomic
-def tally_schedules_ensure() -> list[PeriodicTask]:
-    """Create the beat entries if missing; an administrator's later edits of the
-    timing are kept (only the task they run is reset)."""
-    every_10, _ = IntervalSchedule.objects.get_or_create(every=10, period=IntervalSchedule.MINUTES)
-    at_18, _ = CrontabSchedule.objects.get_or_create(
-        minute="0",
-        hour="18",
+@dataclass(frozen=True)
+class DailyAt:
+    hour: int
+    minute: int
+
+
+# name shown in admin, task, when
+SCHEDULES = [
+    ("金点子统计（每10分钟）", "suggestions.tally_active_campaigns", Every(minutes=10)),
+    ("金点子日报（每天18:00）", "suggestions.reports_daily", DailyAt(hour=18, minute=0)),
+    # Work that was not queued while the broker was down is picked up by these.
+    ("补查未处理的新建议（每5分钟）", "suggestions.tasks.suggestions_received_catch_up", Every(5)),
+    ("补发评选结果通知（每15分钟）", "suggestions.outcome_notify_catch_up", Every(minutes=15)),
+    # Off the round hour and outside office hours.
+    (
+        "个人信息到期匿名化（每天03:17）",
+        "suggestions.anonymise_expired",
+        DailyAt(hour=3, minute=17),
+    ),
+    (
+        "清理过期的接口幂等记录（每天04:07）",
+        "suggestions.tasks.idempotency_records_purge",
+        DailyAt(4, 7),
+    ),
+]
+
+
+def _when(when) -> dict:
+    if isinstance(when, Every):
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=when.minutes, period=IntervalSchedule.MINUTES
+        )
+        return {"interval": interval}
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=str(when.minute),
+        hour=str(when.hour),
         day_of_week="*",
         day_of_month="*",
         month_of_year="*",
         timezone="Asia/Shanghai",
     )
-    tally, _ = PeriodicTask.objects.get_or_create(
-        name=TALLY_TASK_NAME,
-        defaults={"task": "suggestions.tally_active_campaigns", "interval": every_10},
-    )
-    reports, _ = PeriodicTask.objects.get_or_create(
-        name=REPORTS_TASK_NAME,
-        defaults={"task": "suggestions.reports_daily", "crontab": at_18},
-    )
-    return [tally, reports]
+    return {"crontab": crontab}
+
+
+@transaction.atomic
+def schedules_ensure() -> list[PeriodicTask]:
+    """Create the beat entries that are missing (matched by task); returns all of them."""
+    tasks = []
+    for name, task, when in SCHEDULES:
+        existing = PeriodicTask.objects.filter(task=task).first()
+        if existing is None:
+            existing = PeriodicTask.objects.create(name=name, task=task, **_when(when))
+        tasks.append(existing)
+    return tasks

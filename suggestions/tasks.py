@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from suggestions.notifications import outcome_notices_catch_up, outcome_notices_send
+from suggestions.privacy_retention import suggestions_anonymise_expired
 
 logger = logging.getLogger(__name__)
 
@@ -111,3 +112,12 @@ def reports_daily() -> int:
             report_generate_task.delay(campaign_id, unit_id)
             queued += 1
     return queued
+
+
+# Personal data
+
+
+@shared_task(name="suggestions.anonymise_expired")
+def anonymise_expired() -> int:
+    # Idempotent: a rerun (or a redelivery after a lost worker) finds nothing left.
+    return suggestions_anonymise_expired()

@@ -15,16 +15,9 @@ from suggestions.forms import LookupForm, SubmissionForm, submission_form_html
 from suggestions.intake import CampaignClosed, campaign_current, suggestion_submit
 from suggestions.models import Channel, Suggestion
 from suggestions.ratelimit import lookup_limited, submission_limited
+from suggestions.views_privacy import privacy_facts
 
 RECEIPT_SALT = "suggestions.receipt"
-
-
-def _privacy() -> dict:
-    return {
-        "controller": settings.INTAKE_DATA_CONTROLLER,
-        "contact": settings.INTAKE_PRIVACY_CONTACT,
-        "retention_years": settings.INTAKE_RETENTION_YEARS_AFTER_CLOSE,
-    }
 
 
 def _rate_limited(request):
@@ -36,7 +29,7 @@ def _render_submit(request, *, campaign, form, status=200, non_field_error=""):
         "campaign": campaign,
         "campaign_open": campaign is not None and campaign.is_open(),
         "form_html": submission_form_html(form) if form is not None else "",
-        "privacy": _privacy(),
+        "privacy": privacy_facts(),
         "non_field_error": non_field_error,
     }
     return render(request, "suggestions/intake/submit.html", context, status=status)

@@ -2,9 +2,16 @@ import itertools
 
 import factory
 
+from suggestions.demo import default_topics_ensure
 from suggestions.models import Channel, IdentityType, Suggestion, Topic
 
 _sequence = itertools.count(1)
+
+
+def _default_topic():
+    # Topics come from a data migration, which a transactional test's flush undoes.
+    default_topics_ensure()
+    return Topic.objects.order_by("sort_order").first()
 
 
 class SuggestionFactory(factory.django.DjangoModelFactory):
@@ -16,13 +23,7 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     sequence = factory.LazyFunction(lambda: next(_sequence))
     receipt = factory.LazyAttribute(lambda o: f"{o.campaign.receipt_prefix}-{o.sequence:06d}")
     channel = Channel.WEB
-    # Transactional tests flush the topics seeded by migration 0002; recreate one then.
-    topic = factory.LazyFunction(
-        lambda: (
-            Topic.objects.order_by("sort_order").first()
-            or Topic.objects.get_or_create(name="城市建设")[0]
-        )
-    )
+    topic = factory.LazyFunction(_default_topic)
     identity_type = IdentityType.PUBLIC
     title = factory.Sequence(lambda n: f"关于改善城市环境的建议{n}")
     content = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，提升城市宜居水平。"

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from suggestions.models import Tally, TallyRun
-from suggestions.schedules import tally_schedules_ensure
+from suggestions.schedules import SCHEDULES, schedules_ensure
 from suggestions.tasks import tally_campaign
 from tests.conftest import wait_for
 from tests.tallies.conftest import make_ideas
@@ -27,7 +27,7 @@ def test_the_tally_runs_through_a_real_worker_on_the_configured_broker(
 
 
 def test_schedules_are_created_once_and_admin_edits_survive(db):
-    tally_schedules_ensure()
+    schedules_ensure()
     tally = PeriodicTask.objects.get(task="suggestions.tally_active_campaigns")
     assert (tally.interval.every, tally.interval.period) == (10, "minutes")
     daily = PeriodicTask.objects.get(task="suggestions.reports_daily")
@@ -39,7 +39,7 @@ def test_schedules_are_created_once_and_admin_edits_survive(db):
     tally.enabled = False
     tally.save()
     call_command("ensure_schedules", stdout=StringIO())
-    assert PeriodicTask.objects.filter(task__startswith="suggestions.").count() == 2
+    assert PeriodicTask.objects.filter(task__startswith="suggestions.").count() == len(SCHEDULES)
     assert PeriodicTask.objects.get(pk=tally.pk).enabled is False
 
 
@@ -59,3 +59,13 @@ def test_the_report_task_stores_a_report_for_the_unit(units, campaign, settled):
     report_id = report_generate_task(campaign.pk, units["城区"].pk)
     report = Report.objects.get(pk=report_id)
     assert report.unit == units["城区"] and report.scope == "unit" and report.xlsx
+
+
+def test_every_scheduled_task_is_a_registered_celery_task(db):
+    from jincheng_portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
+
+    assert scheduled == {task for _name, task, _when in SCHEDULES}
+    assert scheduled <= set(app.tasks)

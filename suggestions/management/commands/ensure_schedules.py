@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from suggestions.schedules import tally_schedules_ensure
+from suggestions.schedules import schedules_ensure
 
 
 class Command(BaseCommand):
-    help = "Create the Celery beat entries of the tallies and daily reports (idempotent)."
+    help = "Create the portal's Celery beat entries (idempotent; keeps admins' edits)."
 
     def handle(self, *args, **options):
-        for task in tally_schedules_ensure():
+        for task in schedules_ensure():
             self.stdout.write(f"{task.name}: {task.task} ({task.schedule})")

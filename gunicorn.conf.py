@@ -1,0 +1,29 @@
+"""gunicorn settings read automatically from the project folder.
+
+on_starting: before any worker boots, check the database once (waiting up to
+DB_STARTUP_WAIT seconds). If it is unreachable, stop with one clear message and
+exit status 3 instead of booting workers that fail on every request; the
+supervisor (systemd, Docker) restarts it with its own back-off.
+"""
+
+import os
+import sys
+
+
+def on_starting(server):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jincheng_portal.settings")
+    import django
+
+    django.setup(set_prefix=False)
+    from jincheng_portal.dbcheck import database_describe, database_wait
+
+    timeout = float(os.environ.get("DB_STARTUP_WAIT", "30"))
+    if not database_wait(timeout=timeout):
+        server.log.error(
+            "数据库不可用 / Database unavailable: %s did not accept connections within %g s; "
+            "not starting. Check DATABASE_URL and that the server is running.",
+            database_describe(),
+            timeout,
+        )
+        sys.exit(3)
+    server.log.info("Database %s is reachable.", database_describe())
