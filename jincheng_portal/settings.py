@@ -204,3 +204,22 @@ LOGGING = {
 # Public by design: printed by seed_demo and listed in the README;
 # seed_demo refuses to run without DEBUG.
 PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
+
+# --- duplicates ---
+# Near-duplicate grouping (suggestions/duplicates.py). Changing the MinHash shape needs
+# `manage.py find_duplicates --campaign SLUG` afterwards: stored band keys depend on it.
+DUPLICATES_THRESHOLD = float(env_str("DUPLICATES_THRESHOLD", "0.6"))
+DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
+DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
+if not 0 < DUPLICATES_THRESHOLD <= 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")
+# Catch-up: ideas whose check was never queued (broker down) are checked every few minutes.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "duplicates-catch-up": {
+        "task": "suggestions.duplicates_catch_up",
+        "schedule": env_int("DUPLICATES_CATCH_UP_SECONDS", 300),
+    },
+}

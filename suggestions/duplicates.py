@@ -268,6 +268,9 @@ class Grouping:
     representative: np.ndarray  # int64 position of each text's representative
     similarity: np.ndarray  # float64, NaN for representatives
     candidate_pairs: int
+    exact_keys: np.ndarray  # int64 per text
+    band_keys: np.ndarray  # int64 (texts x bands); rows of texts without bands are unused
+    has_bands: np.ndarray  # bool per text
 
 
 def group_texts(
@@ -317,7 +320,6 @@ def group_texts(
     del sig
     has_bands = np.diff(indptr) > 0
     pairs = _bucket_pairs(bkeys[has_bands], np.flatnonzero(has_bands), n)
-    del bkeys
     say(f"{len(pairs)} candidate pairs from {config.bands} LSH bands")
 
     # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
@@ -350,7 +352,7 @@ def group_texts(
         rep_list[pos] = rep_list[int(match[pos])]
     representative = np.array(rep_list, dtype=np.int64)
     say("groups assigned")
-    return Grouping(representative, match_sim, len(pairs))
+    return Grouping(representative, match_sim, len(pairs), keys, bkeys, has_bands)
 
 
 def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:

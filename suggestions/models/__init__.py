@@ -10,4 +10,10 @@ from suggestions.models.core import (  # noqa: F401
     Suggestion,
     Topic,
 )
+from suggestions.models.duplicates import (  # noqa: F401
+    DuplicateAction,
+    DuplicateBand,
+    DuplicateDecision,
+    DuplicateSignature,
+)
 from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401
