@@ -66,6 +66,12 @@ _SIGNOFF = re.compile(
     r"(?:联系人|署名|姓名|建议人)\w{0,6}|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}年"
 )
 _SENTENCE_END = re.compile(r"[。！？!?；;\n\r]+|[，,:：](?=\s*(?:谢谢|此致|敬礼|以上))")
+# Characters zhconv changes on their own. A text with none of them is left as it is:
+# converting every text would cost more than half of the normalisation time. (Phrase-only
+# rules such as 回覆 -> 回复 are then skipped for texts that are otherwise simplified.)
+_TRADITIONAL = frozenset(
+    key for key, value in zhconv.zhconv.getdict("zh-cn").items() if len(key) == 1 and key != value
+)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -82,6 +88,10 @@ class DuplicateConfig:
     num_perm: int = 64
     band_rows: int = 4
     seed: int = 20210601
+    # Candidates from the LSH bands must also agree on this share of MinHash values
+    # (an estimate of the Jaccard similarity of their distinctive 2-grams) before the
+    # exact similarity is computed: cheap, and it removes chance band collisions.
+    min_agreement: float = 0.3
     common_words: tuple[str, ...] = COMMON_WORDS
     drop_greetings: bool = True
     # Derived, filled in __post_init__.
@@ -119,7 +129,9 @@ class DuplicateConfig:
 def normalise(text: str, *, drop_greetings: bool = True) -> str:
     """The comparable core of an idea's text (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = zhconv.convert(text, "zh-cn").lower()
+    if not _TRADITIONAL.isdisjoint(text):
+        text = zhconv.convert(text, "zh-cn")
+    text = text.lower()
     if drop_greetings:
         while True:
             cut = _GREETING.sub("", text, count=1)
@@ -209,16 +221,36 @@ def _band_keys(sig: np.ndarray, config: DuplicateConfig) -> np.ndarray:
         for r in range(config.band_rows):
             acc = (acc ^ rows[:, :, r]) * _MIX
             acc ^= acc >> np.uint64(31)
-    return (acc >> np.uint64(1)).astype(np.int64)
+    # 40-bit keys: a chance collision only adds a candidate that verification drops, and
+    # (key, position) then packs into one int64, so the rebuild sorts plain integers.
+    return (acc >> np.uint64(24)).astype(np.int64)
+
+
+def minhash(shingled: Shingles, config: DuplicateConfig) -> np.ndarray:
+    """MinHash signature (num_perm uint32) of one idea's distinctive 2-grams."""
+    values = np.array(sorted(shingled.distinctive), dtype=np.int64)
+    return _minhash(values, np.array([0, len(values)]), config)[0]
 
 
 def band_keys(shingled: Shingles, config: DuplicateConfig) -> list[int]:
     """LSH band keys of one idea (empty when it has no distinctive 2-gram)."""
     if not shingled.distinctive:
         return []
-    values = np.array(sorted(shingled.distinctive), dtype=np.int64)
-    sig = _minhash(values, np.array([0, len(values)]), config)
-    return _band_keys(sig, config)[0].tolist()
+    return _band_keys(minhash(shingled, config)[None, :], config)[0].tolist()
+
+
+def signature_bytes(signature: np.ndarray) -> bytes:
+    return signature.astype("<u4").tobytes()
+
+
+def agrees(a: np.ndarray, b: bytes | np.ndarray, config: DuplicateConfig) -> bool:
+    """Whether two signatures agree enough to be compared exactly (see min_agreement)."""
+    other = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes | memoryview) else b
+    return int((a == other).sum()) >= _min_equal(config)
+
+
+def _min_equal(config: DuplicateConfig) -> int:
+    return int(np.ceil(config.min_agreement * config.num_perm))
 
 
 # --------------------------------------------------------------------- incremental rule
@@ -271,6 +303,7 @@ class Grouping:
     exact_keys: np.ndarray  # int64 per text
     band_keys: np.ndarray  # int64 (texts x bands); rows of texts without bands are unused
     has_bands: np.ndarray  # bool per text
+    signatures: np.ndarray  # uint32 (texts x num_perm)
 
 
 def group_texts(
@@ -286,9 +319,12 @@ def group_texts(
     """
     say = progress or (lambda message: None)
     n = len(texts)
+    if n >= 2**22:
+        raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
     normalised = [normalise(t, drop_greetings=config.drop_greetings) for t in texts]
     say(f"normalised {n} texts")
     keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
+    earliest = _earliest_equal(keys)
 
     # All 2-grams of all documents at once: UTF-32 code points, pairs within a document.
     lengths = np.fromiter((len(s) for s in normalised), dtype=np.int64, count=n)
@@ -300,14 +336,11 @@ def group_texts(
     codes = (points[:-1] * _CODE_BASE + points[1:])[same_doc]
     docs = doc_of_point[:-1][same_doc]
     del points, doc_of_point, same_doc
-    # Unique (doc, code): sort by doc then code.
-    order = np.lexsort((codes, docs))
-    codes, docs = codes[order], docs[order]
-    keep = np.ones(len(codes), dtype=bool)
-    keep[1:] = (codes[1:] != codes[:-1]) | (docs[1:] != docs[:-1])
-    codes, docs = codes[keep], docs[keep]
-    del order, keep
-    common = np.isin(codes, config.common_codes)
+    # Unique (doc, code), sorted by doc then code, as one packed integer (codes < 2**41).
+    packed = _sorted_unique((docs << np.int64(41)) | codes)
+    docs, codes = packed >> np.int64(41), packed & np.int64(2**41 - 1)
+    del packed
+    common = _member(codes, config.common_codes)
     say(f"{len(codes)} distinct 2-grams per text in total")
 
     # MinHash + LSH over the distinctive 2-grams.
@@ -317,10 +350,16 @@ def group_texts(
     sig = _minhash(dist_codes, indptr, config)
     say(f"MinHash signatures ({config.num_perm} permutations) computed")
     bkeys = _band_keys(sig, config)
-    del sig
-    has_bands = np.diff(indptr) > 0
+    # A later exact repeat can never be a better match than its earliest twin (same
+    # 2-grams, and ties go to the earlier idea), so only first occurrences get bands.
+    has_bands = (np.diff(indptr) > 0) & (earliest == np.arange(n))
     pairs = _bucket_pairs(bkeys[has_bands], np.flatnonzero(has_bands), n)
-    say(f"{len(pairs)} candidate pairs from {config.bands} LSH bands")
+    banded = len(pairs)
+    pairs = _agreeing_pairs(pairs, sig, n, config, chunk)
+    say(
+        f"{banded} candidate pairs from {config.bands} LSH bands, "
+        f"{len(pairs)} agree on >= {_min_equal(config)}/{config.num_perm} MinHash values"
+    )
 
     # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
     sims = _pair_similarity(codes, docs, common, n, pairs, chunk)
@@ -340,8 +379,7 @@ def group_texts(
     match_sim[second[lead]] = sims[lead]
 
     # Exact repeats win: the earliest text with the same normalised text.
-    _, first_pos, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    earliest = first_pos[inverse]
+    earliest = _earliest_equal(keys)
     repeat = earliest < np.arange(n)
     match[repeat] = earliest[repeat]
     match_sim[repeat] = 1.0
@@ -352,7 +390,38 @@ def group_texts(
         rep_list[pos] = rep_list[int(match[pos])]
     representative = np.array(rep_list, dtype=np.int64)
     say("groups assigned")
-    return Grouping(representative, match_sim, len(pairs), keys, bkeys, has_bands)
+    return Grouping(representative, match_sim, banded, keys, bkeys, has_bands, sig)
+
+
+# np.unique and np.isin were 10-70x slower than a plain sort on this numpy build, so
+# these helpers use np.sort / np.searchsorted.
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    index = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[index] == values
+
+
+def _earliest_equal(keys: np.ndarray) -> np.ndarray:
+    """For each position, the first position holding the same key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new_run = np.ones(len(keys), dtype=bool)
+    new_run[1:] = ordered[1:] != ordered[:-1]
+    run_first = order[np.maximum.accumulate(np.where(new_run, np.arange(len(keys)), 0))]
+    earliest = np.empty(len(keys), dtype=np.int64)
+    earliest[order] = run_first
+    return earliest
 
 
 def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
@@ -360,10 +429,9 @@ def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
     bands = keys.shape[1] if keys.ndim == 2 else 0
     if not bands or not len(doc_ids):
         return np.zeros(0, dtype=np.int64)
-    flat_keys = keys.ravel()
-    flat_docs = np.repeat(doc_ids, bands)
-    order = np.lexsort((flat_docs, flat_keys))
-    flat_keys, flat_docs = flat_keys[order], flat_docs[order]
+    packed = np.sort((keys.ravel() << np.int64(23)) | np.repeat(doc_ids, bands))
+    flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
+    del packed
     new_run = np.ones(len(flat_keys), dtype=bool)
     new_run[1:] = flat_keys[1:] != flat_keys[:-1]
     run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(flat_keys)), 0))
@@ -375,7 +443,17 @@ def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
     # Offsets 0..count-1 within each run, added to the run's start.
     offsets = np.arange(total) - np.repeat(np.cumsum(earlier_count) - earlier_count, earlier_count)
     earlier = flat_docs[np.repeat(run_start, earlier_count) + offsets]
-    return np.unique(earlier * n + later)
+    return _sorted_unique(earlier * n + later)
+
+
+def _agreeing_pairs(pairs, sig, n, config, chunk) -> np.ndarray:
+    keep = np.zeros(len(pairs), dtype=bool)
+    need = _min_equal(config)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        equal = (sig[part // n] == sig[part % n]).sum(axis=1)
+        keep[start : start + chunk] = equal >= need
+    return pairs[keep]
 
 
 def _pair_similarity(codes, docs, common, n, pairs, chunk) -> np.ndarray:
@@ -383,7 +461,7 @@ def _pair_similarity(codes, docs, common, n, pairs, chunk) -> np.ndarray:
 
     if not len(pairs):
         return np.zeros(0)
-    _, columns = np.unique(codes, return_inverse=True)
+    columns = np.searchsorted(_sorted_unique(codes), codes)
     weights = np.where(common, COMMON_WEIGHT, WEIGHT).astype(np.int32)
     matrix = sparse.csr_matrix(
         (weights, (docs, columns)), shape=(n, int(columns.max()) + 1 if len(columns) else 0)

@@ -30,12 +30,15 @@ from django.utils.translation import gettext as _
 from suggestions.duplicates import (
     DuplicateConfig,
     Shingles,
+    agrees,
     band_keys,
     best_match,
     exact_key,
     group_texts,
+    minhash,
     normalise,
     shingles,
+    signature_bytes,
     similarity,
 )
 from suggestions.models import (
@@ -129,7 +132,7 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     norm = normalise(comparable_text(content), drop_greetings=config.drop_greetings)
     key = exact_key(norm)
     mine = shingles(norm, config)
-    bands = band_keys(mine, config)
+    signature = minhash(mine, config)
     exact_ids = list(
         DuplicateSignature.objects.filter(
             campaign_id=campaign_id, exact_key=key, suggestion_id__lt=pk
@@ -137,15 +140,22 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
         .order_by("suggestion_id")
         .values_list("suggestion_id", flat=True)[:1]
     )
+    # A later exact repeat never beats its earliest twin, so it needs no bands.
+    bands = [] if exact_ids else band_keys(mine, config)
     candidates: list[tuple[int, Shingles]] = []
-    if not exact_ids and bands:
-        candidate_ids = set(
-            DuplicateBand.objects.filter(
-                campaign_id=campaign_id, key__in=bands, suggestion_id__lt=pk
-            ).values_list("suggestion_id", flat=True)
-        )
-        if candidate_ids:
-            rows = Suggestion.objects.filter(pk__in=candidate_ids).values_list("pk", "content")
+    if bands:
+        banded = DuplicateBand.objects.filter(
+            campaign_id=campaign_id, key__in=bands, suggestion_id__lt=pk
+        ).values_list("suggestion_id", flat=True)
+        agreeing = [
+            other
+            for other, stored in DuplicateSignature.objects.filter(
+                suggestion_id__in=set(banded)
+            ).values_list("suggestion_id", "minhash")
+            if agrees(signature, bytes(stored), config)
+        ]
+        if agreeing:
+            rows = Suggestion.objects.filter(pk__in=agreeing).values_list("pk", "content")
             candidates = [
                 (
                     other,
@@ -170,7 +180,12 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     )
     DuplicateSignature.objects.filter(suggestion_id=pk).delete()
     DuplicateBand.objects.filter(suggestion_id=pk).delete()
-    DuplicateSignature.objects.create(suggestion_id=pk, campaign_id=campaign_id, exact_key=key)
+    DuplicateSignature.objects.create(
+        suggestion_id=pk,
+        campaign_id=campaign_id,
+        exact_key=key,
+        minhash=signature_bytes(signature),
+    )
     DuplicateBand.objects.bulk_create(
         DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band) for band in bands
     )
@@ -212,11 +227,11 @@ def campaign_rebuild_duplicates(
             DuplicateSignature.objects.db
         )
         say("old index removed")
-        _write_signatures(campaign.pk, ids, grouping.exact_keys)
+        _write_signatures(campaign.pk, ids, grouping.exact_keys, grouping.signatures)
         _write_bands(campaign.pk, ids, grouping.band_keys, grouping.has_bands)
         say("index written")
-        _write_groups(ids, representative_ids, grouping.similarity)
-        say("groups written")
+        changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
+        say(f"groups written ({changed} ideas changed)")
         replayed = _replay_decisions(campaign)
         if replayed:
             say(f"{replayed} screener decisions replayed")
@@ -232,12 +247,20 @@ def campaign_rebuild_duplicates(
 _CHUNK = 20_000
 
 
-def _write_signatures(campaign_id: int, ids: np.ndarray, keys: np.ndarray) -> None:
+def _write_signatures(
+    campaign_id: int, ids: np.ndarray, keys: np.ndarray, signatures: np.ndarray
+) -> None:
     table = DuplicateSignature._meta.db_table
+    blobs = signatures.astype("<u4").view(np.uint8).reshape(len(ids), -1)
+    if connection.vendor == "postgresql":
+        # COPY's text format takes bytea as \\x<hex>.
+        values = ["\\\\x" + row.tobytes().hex() for row in blobs]
+    else:
+        values = [row.tobytes() for row in blobs]
     _bulk_insert(
         table,
-        ["suggestion_id", "campaign_id", "exact_key"],
-        zip(ids.tolist(), [campaign_id] * len(ids), keys.tolist(), strict=True),
+        ["suggestion_id", "campaign_id", "exact_key", "minhash"],
+        zip(ids.tolist(), [campaign_id] * len(ids), keys.tolist(), values, strict=True),
     )
 
 
@@ -285,12 +308,20 @@ def _copy(cursor, table: str, columns: list[str], buffer: io.StringIO) -> None:
     raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
 
 
-def _write_groups(ids: np.ndarray, reps: np.ndarray, sims: np.ndarray) -> None:
+def _write_groups(campaign: Campaign, ids: np.ndarray, reps: np.ndarray, sims: np.ndarray) -> int:
+    """Write the groups; only rows that change are touched (a re-run rewrites nothing)."""
     table = connection.ops.quote_name(Suggestion._meta.db_table)
-    values = [
-        (int(rep), None if np.isnan(sim) else float(sim), int(pk))
-        for pk, rep, sim in zip(ids.tolist(), reps.tolist(), sims.tolist(), strict=True)
-    ]
+    current = dict(
+        (pk, (rep, sim))
+        for pk, rep, sim in Suggestion.objects.filter(campaign=campaign)
+        .values_list("pk", "duplicate_of_id", "duplicate_similarity")
+        .iterator(chunk_size=20_000)
+    )
+    values = []
+    for pk, rep, sim in zip(ids.tolist(), reps.tolist(), sims.tolist(), strict=True):
+        sim = None if np.isnan(sim) else float(sim)
+        if current.get(pk) != (rep, sim):
+            values.append((rep, sim, pk))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
@@ -313,6 +344,7 @@ def _write_groups(ids: np.ndarray, reps: np.ndarray, sims: np.ndarray) -> None:
             )
             for start in range(0, len(values), _CHUNK):
                 cursor.executemany(sql, values[start : start + _CHUNK])
+    return len(values)
 
 
 def _replay_decisions(campaign: Campaign) -> int:

@@ -14,7 +14,7 @@ from suggestions.models.core import Campaign, Suggestion
 
 
 class DuplicateSignature(models.Model):
-    """One checked idea's exact-repeat key (hash of its normalised text)."""
+    """One checked idea's exact-repeat key (hash of its normalised text) and signature."""
 
     suggestion = models.OneToOneField(
         Suggestion, primary_key=True, on_delete=models.CASCADE, related_name="duplicate_signature"
@@ -23,6 +23,9 @@ class DuplicateSignature(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     exact_key = models.BigIntegerField()
+    # MinHash signature (num_perm little-endian uint32): candidates from the bands are
+    # compared exactly only when enough values agree.
+    minhash = models.BinaryField()
 
     class Meta:
         indexes = [

@@ -4,10 +4,12 @@ import pytest
 
 from suggestions.duplicates import (
     DuplicateConfig,
+    agrees,
     band_keys,
     best_match,
     exact_key,
     group_texts,
+    minhash,
     normalise,
     shingles,
 )
@@ -51,12 +53,18 @@ def test_common_campaign_words_do_not_make_slogans_match(labelled):
 
 def simulate_incremental(texts, config):
     """The per-idea rule with an in-memory band index, as the database service applies it."""
-    by_key, by_band, seen, rep = {}, {}, {}, []
+    by_key, by_band, seen, signatures, rep = {}, {}, {}, {}, []
     for position, text in enumerate(texts):
         norm = normalise(text)
         mine = shingles(norm, config)
         bands = band_keys(mine, config)
-        candidates = {other for key in bands for other in by_band.get(key, ())}
+        signature = minhash(mine, config)
+        candidates = {
+            other
+            for key in bands
+            for other in by_band.get(key, ())
+            if agrees(signature, signatures[other], config)
+        }
         match = best_match(
             mine,
             exact_ids=[by_key[exact_key(norm)]] if exact_key(norm) in by_key else [],
@@ -68,6 +76,7 @@ def simulate_incremental(texts, config):
         for key in bands:
             by_band.setdefault(key, []).append(position)
         seen[position] = mine
+        signatures[position] = signature
     return rep
 
 
