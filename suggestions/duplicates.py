@@ -326,20 +326,22 @@ def group_texts(
     keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
     earliest = _earliest_equal(keys)
 
-    # All 2-grams of all documents at once: UTF-32 code points, pairs within a document.
-    lengths = np.fromiter((len(s) for s in normalised), dtype=np.int64, count=n)
-    points = np.frombuffer("".join(normalised).encode("utf-32-le"), dtype=np.uint32).astype(
-        np.int64
-    )
-    doc_of_point = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    same_doc = doc_of_point[:-1] == doc_of_point[1:]
-    codes = (points[:-1] * _CODE_BASE + points[1:])[same_doc]
-    docs = doc_of_point[:-1][same_doc]
-    del points, doc_of_point, same_doc
-    # Unique (doc, code), sorted by doc then code, as one packed integer (codes < 2**41).
-    packed = _sorted_unique((docs << np.int64(41)) | codes)
-    docs, codes = packed >> np.int64(41), packed & np.int64(2**41 - 1)
-    del packed
+    # 2-grams of all documents, a block of documents at a time (bounded memory): UTF-32
+    # code points, pairs within a document, unique (doc, code) sorted by doc then code.
+    code_parts, doc_parts = [], []
+    for start in range(0, n, 20_000):
+        block = normalised[start : start + 20_000]
+        lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))
+        points = np.frombuffer("".join(block).encode("utf-32-le"), dtype=np.uint32)
+        doc_of_point = np.repeat(np.arange(start, start + len(block), dtype=np.int64), lengths)
+        same_doc = doc_of_point[:-1] == doc_of_point[1:]
+        block_codes = points[:-1][same_doc].astype(np.int64) * _CODE_BASE + points[1:][same_doc]
+        packed = _sorted_unique((doc_of_point[:-1][same_doc] << np.int64(41)) | block_codes)
+        code_parts.append(packed & np.int64(2**41 - 1))
+        doc_parts.append(packed >> np.int64(41))
+    del normalised
+    codes, docs = np.concatenate(code_parts), np.concatenate(doc_parts)
+    del code_parts, doc_parts
     common = _member(codes, config.common_codes)
     say(f"{len(codes)} distinct 2-grams per text in total")
 
@@ -362,7 +364,7 @@ def group_texts(
     )
 
     # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
-    sims = _pair_similarity(codes, docs, common, n, pairs, chunk)
+    sims = _pair_similarity(codes, docs, common, n, pairs, chunk // 4)
     say("candidate pairs verified")
 
     first, second = pairs // n, pairs % n  # first < second
@@ -466,8 +468,11 @@ def _pair_similarity(codes, docs, common, n, pairs, chunk) -> np.ndarray:
     matrix = sparse.csr_matrix(
         (weights, (docs, columns)), shape=(n, int(columns.max()) + 1 if len(columns) else 0)
     )
-    binary = matrix.copy()
-    binary.data[:] = 1
+    # Same structure, all ones (shares the index arrays instead of copying them).
+    binary = sparse.csr_matrix(
+        (np.ones(len(matrix.data), dtype=np.int32), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+    )
     totals = np.asarray(matrix.sum(axis=1)).ravel()
     sims = np.empty(len(pairs))
     for start in range(0, len(pairs), chunk):

@@ -80,33 +80,32 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
     """
     config = duplicate_config()
     with transaction.atomic():
-        row = (
+        campaign_id = (
             Suggestion.objects.filter(pk=suggestion_id)
-            .values("pk", "campaign_id", "duplicate_of_id")
+            .values_list("campaign_id", flat=True)
             .first()
         )
-        if row is None:
+        if campaign_id is None:
             return None
-        _lock_campaign(row["campaign_id"])
-        current = Suggestion.objects.filter(pk=suggestion_id).values_list(
-            "duplicate_of_id", flat=True
-        )
-        already = current.first()
-        if already is not None:
-            return already
-        # Earlier ideas still unchecked (their task has not run yet, or the broker was
-        # down) go first: otherwise this idea could not find them.
-        earlier = (
+        _lock_campaign(campaign_id)
+        # This idea and any earlier one still unchecked (its task has not run yet, or the
+        # broker was down), oldest first: otherwise this idea could not find them.
+        # Served by the partial index sugg_dup_unchecked.
+        pending = list(
             Suggestion.objects.filter(
-                campaign_id=row["campaign_id"], duplicate_of__isnull=True, pk__lt=suggestion_id
+                campaign_id=campaign_id, duplicate_of__isnull=True, pk__lte=suggestion_id
             )
             .order_by("pk")
             .values_list("pk", "content")
         )
-        for pk, content in earlier:
-            _check_one(pk, row["campaign_id"], content, config)
-        content = Suggestion.objects.values_list("content", flat=True).get(pk=suggestion_id)
-        return _check_one(suggestion_id, row["campaign_id"], content, config)
+        if not pending or pending[-1][0] != suggestion_id:
+            return Suggestion.objects.values_list("duplicate_of_id", flat=True).get(
+                pk=suggestion_id
+            )
+        representative = None
+        for pk, content in pending:
+            representative = _check_one(pk, campaign_id, content, config)
+        return representative
 
 
 def suggestions_check_unchecked(*, campaign: Campaign | None = None) -> int:
@@ -133,62 +132,72 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     key = exact_key(norm)
     mine = shingles(norm, config)
     signature = minhash(mine, config)
-    exact_ids = list(
+    # The earliest earlier idea with the same normalised text, and its representative.
+    exact = (
         DuplicateSignature.objects.filter(
             campaign_id=campaign_id, exact_key=key, suggestion_id__lt=pk
         )
         .order_by("suggestion_id")
-        .values_list("suggestion_id", flat=True)[:1]
+        .values_list("suggestion_id", "suggestion__duplicate_of_id")
+        .first()
     )
     # A later exact repeat never beats its earliest twin, so it needs no bands.
-    bands = [] if exact_ids else band_keys(mine, config)
+    bands = [] if exact else band_keys(mine, config)
     candidates: list[tuple[int, Shingles]] = []
+    representatives: dict[int, int] = {}
     if bands:
         banded = DuplicateBand.objects.filter(
             campaign_id=campaign_id, key__in=bands, suggestion_id__lt=pk
-        ).values_list("suggestion_id", flat=True)
+        ).values("suggestion_id")
         agreeing = [
             other
             for other, stored in DuplicateSignature.objects.filter(
-                suggestion_id__in=set(banded)
+                suggestion_id__in=banded
             ).values_list("suggestion_id", "minhash")
             if agrees(signature, bytes(stored), config)
         ]
         if agreeing:
-            rows = Suggestion.objects.filter(pk__in=agreeing).values_list("pk", "content")
-            candidates = [
-                (
-                    other,
-                    shingles(
-                        normalise(comparable_text(text), drop_greetings=config.drop_greetings),
-                        config,
-                    ),
-                )
-                for other, text in rows
-            ]
-    match = best_match(mine, exact_ids=exact_ids, candidates=candidates, threshold=config.threshold)
+            rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
+                "pk", "content", "duplicate_of_id"
+            )
+            for other, text, other_rep in rows:
+                norm_other = normalise(comparable_text(text), drop_greetings=config.drop_greetings)
+                candidates.append((other, shingles(norm_other, config)))
+                representatives[other] = other_rep
+    match = best_match(
+        mine,
+        exact_ids=[exact[0]] if exact else [],
+        candidates=candidates,
+        threshold=config.threshold,
+    )
     if match is None:
         representative, similarity_value = pk, None
     else:
-        representative = (
-            Suggestion.objects.values_list("duplicate_of_id", flat=True).get(pk=match.other_id)
-            or match.other_id
-        )
+        other_rep = exact[1] if match.exact else representatives[match.other_id]
+        representative = other_rep or match.other_id
         similarity_value = match.similarity
     Suggestion.objects.filter(pk=pk).update(
         duplicate_of_id=representative, duplicate_similarity=similarity_value
     )
-    DuplicateSignature.objects.filter(suggestion_id=pk).delete()
+    # Normally nothing to replace: an unchecked idea has no index rows yet.
     DuplicateBand.objects.filter(suggestion_id=pk).delete()
-    DuplicateSignature.objects.create(
-        suggestion_id=pk,
-        campaign_id=campaign_id,
-        exact_key=key,
-        minhash=signature_bytes(signature),
+    DuplicateSignature.objects.bulk_create(
+        [
+            DuplicateSignature(
+                suggestion_id=pk,
+                campaign_id=campaign_id,
+                exact_key=key,
+                minhash=signature_bytes(signature),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["suggestion"],
+        update_fields=["campaign", "exact_key", "minhash"],
     )
-    DuplicateBand.objects.bulk_create(
-        DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band) for band in bands
-    )
+    if bands:
+        DuplicateBand.objects.bulk_create(
+            DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band) for band in bands
+        )
     return representative
 
 

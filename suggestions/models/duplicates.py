@@ -19,8 +19,10 @@ class DuplicateSignature(models.Model):
     suggestion = models.OneToOneField(
         Suggestion, primary_key=True, on_delete=models.CASCADE, related_name="duplicate_signature"
     )
+    # No database constraint on this derived index: checking it per row at COMMIT made a
+    # rebuild's commit take longer than the rebuild. Django still cascades deletes.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
     exact_key = models.BigIntegerField()
     # MinHash signature (num_perm little-endian uint32): candidates from the bands are
@@ -43,11 +45,15 @@ class DuplicateBand(models.Model):
     """One LSH band key of a checked idea; ideas sharing a key are compared exactly."""
 
     id = models.BigAutoField(primary_key=True)
+    # Derived data: no database constraints (per-row checks at COMMIT of a rebuild's
+    # millions of rows were slow); Django still cascades deletes, a rebuild clears orphans.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False
+        Campaign, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
-    # Indexed by Django for the cascade when an idea is deleted.
-    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="+")
+    # Indexed for the cascade when an idea is deleted and for re-indexing one idea.
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     key = models.BigIntegerField()
 
     class Meta:
