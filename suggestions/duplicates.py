@@ -350,6 +350,9 @@ def group_texts(
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(dist_docs, minlength=n), out=indptr[1:])
     sig = _minhash(dist_codes, indptr, config)
+    del dist_codes, dist_docs
+    matrix = _weight_matrix(codes, docs, common, n)
+    del codes, docs, common
     say(f"MinHash signatures ({config.num_perm} permutations) computed")
     bkeys = _band_keys(sig, config)
     # A later exact repeat can never be a better match than its earliest twin (same
@@ -364,7 +367,8 @@ def group_texts(
     )
 
     # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
-    sims = _pair_similarity(codes, docs, common, n, pairs, chunk // 4)
+    sims = _pair_similarity(matrix, n, pairs, chunk // 4)
+    del matrix
     say("candidate pairs verified")
 
     first, second = pairs // n, pairs % n  # first < second
@@ -458,16 +462,23 @@ def _agreeing_pairs(pairs, sig, n, config, chunk) -> np.ndarray:
     return pairs[keep]
 
 
-def _pair_similarity(codes, docs, common, n, pairs, chunk) -> np.ndarray:
+def _weight_matrix(codes, docs, common, n):
+    """Sparse doc x 2-gram matrix of weights, built straight in CSR (docs are sorted)."""
+    from scipy import sparse
+
+    columns = np.searchsorted(_sorted_unique(codes), codes).astype(np.int32)
+    weights = np.where(common, COMMON_WEIGHT, WEIGHT).astype(np.int32)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=n), out=indptr[1:])
+    width = int(columns.max()) + 1 if len(columns) else 0
+    return sparse.csr_matrix((weights, columns, indptr), shape=(n, width))
+
+
+def _pair_similarity(matrix, n, pairs, chunk) -> np.ndarray:
     from scipy import sparse
 
     if not len(pairs):
         return np.zeros(0)
-    columns = np.searchsorted(_sorted_unique(codes), codes)
-    weights = np.where(common, COMMON_WEIGHT, WEIGHT).astype(np.int32)
-    matrix = sparse.csr_matrix(
-        (weights, (docs, columns)), shape=(n, int(columns.max()) + 1 if len(columns) else 0)
-    )
     # Same structure, all ones (shares the index arrays instead of copying them).
     binary = sparse.csr_matrix(
         (np.ones(len(matrix.data), dtype=np.int32), matrix.indices, matrix.indptr),
