@@ -9,8 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from suggestions.services_duplicates import (
     DuplicateDecisionRefused,
@@ -123,9 +123,7 @@ class DuplicateAdminMixin:
             request, queryset, lambda s: duplicate_group_confirm(suggestion=s, user=request.user)
         )
         if done:
-            self.message_user(
-                request, ngettext("已确认 %d 条。", "已确认 %d 条。", done) % done, messages.SUCCESS
-            )
+            self.message_user(request, gettext("已确认 %(n)d 条。") % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("拆分出重复组"))
     def split_from_duplicate_group(self, request, queryset):
@@ -133,9 +131,7 @@ class DuplicateAdminMixin:
             request, queryset, lambda s: duplicate_group_split(suggestion=s, user=request.user)
         )
         if done:
-            self.message_user(
-                request, ngettext("已拆分 %d 条。", "已拆分 %d 条。", done) % done, messages.SUCCESS
-            )
+            self.message_user(request, gettext("已拆分 %(n)d 条。") % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("合并为一个重复组（并入最早一条所在组）"))
     def merge_duplicates(self, request, queryset):
@@ -150,7 +146,7 @@ class DuplicateAdminMixin:
             return
         self.message_user(
             request,
-            ngettext("已并入 %d 条。", "已并入 %d 条。", len(decisions)) % len(decisions),
+            gettext("已并入 %(n)d 条。") % {"n": len(decisions)},
             messages.SUCCESS,
         )
 
