@@ -159,6 +159,14 @@ def database_part(n, probes):
                 batch = []
         Suggestion.objects.bulk_create(batch)
     Suggestion.objects.filter(campaign=campaign, sequence__gte=n)._raw_delete("default")
+    # Measure a rebuild from scratch: no groups, no index rows.
+    from suggestions.models import DuplicateBand, DuplicateSignature
+
+    DuplicateBand.objects.filter(campaign=campaign)._raw_delete("default")
+    DuplicateSignature.objects.filter(campaign=campaign)._raw_delete("default")
+    Suggestion.objects.filter(campaign=campaign).update(
+        duplicate_of=None, duplicate_similarity=None
+    )
     connection.close()
 
     print("full rebuild: manage.py find_duplicates --campaign bench-duplicates", flush=True)
