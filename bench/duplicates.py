@@ -26,22 +26,55 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.duplicates.evalset import (  # noqa: E402
-    GREETINGS,
     OPENINGS,
     PLACES,
     REASONS,
-    SIGNATURES,
-    _edit,
     _fill,
     _variant,
 )
 
 MODIFIERS = [
-    "老旧", "农村", "社区", "城区", "学校周边", "医院周边", "景区", "工业园区", "背街", "城乡结合部",
-    "新建小区", "老城区", "主干道", "高速出口", "火车站", "汽车站", "公园", "河道两岸", "菜市场周边",
-    "商业街", "乡镇", "山区", "矿区", "开发区", "居民楼", "机关单位", "幼儿园", "养老院", "体育场",
-    "图书馆", "博物馆", "古城", "夜市", "广场", "桥梁", "隧道", "立交桥", "停车场", "加油站", "快递点",
-]  # fmt: skip
+    "老旧",
+    "农村",
+    "社区",
+    "城区",
+    "学校周边",
+    "医院周边",
+    "景区",
+    "工业园区",
+    "背街",
+    "城乡结合部",
+    "新建小区",
+    "老城区",
+    "主干道",
+    "高速出口",
+    "火车站",
+    "汽车站",
+    "公园",
+    "河道两岸",
+    "菜市场周边",
+    "商业街",
+    "乡镇",
+    "山区",
+    "矿区",
+    "开发区",
+    "居民楼",
+    "机关单位",
+    "幼儿园",
+    "养老院",
+    "体育场",
+    "图书馆",
+    "博物馆",
+    "古城",
+    "夜市",
+    "广场",
+    "桥梁",
+    "隧道",
+    "立交桥",
+    "停车场",
+    "加油站",
+    "快递点",
+]
 HEADS = [
     "道路", "路灯", "停车位", "公厕", "垃圾站", "绿地", "健身器材", "座椅", "监控", "指示牌",
     "排水管网", "人行道", "盲道", "斑马线", "信号灯", "公交站", "充电桩", "消防通道", "电梯",
@@ -56,6 +89,14 @@ VERBS = [
     "更换", "加装", "迁移", "统一规划", "定期检查", "及时修复", "集中治理", "合理布局", "增加",
     "完善", "美化", "硬化", "亮化", "绿化", "取消", "限制", "补贴", "公示", "统计",
 ]  # fmt: skip
+
+CLAUSE_DETAILS = [
+    "每年安排{n}万元",
+    "先试点{m}个月",
+    "覆盖{n}户居民",
+    "配备{m}名专职人员",
+    "力争{y}年底前完成",
+]
 
 
 def make_ideas(n, planted_share=0.12, seed=150000):
@@ -78,9 +119,10 @@ def make_ideas(n, planted_share=0.12, seed=150000):
         )
         body = []
         for _ in range(rng.randint(2, 4)):
-            clause = f"在{rng.choice(PLACES)}{rng.choice(MODIFIERS)}{rng.choice(VERBS)}{rng.choice(HEADS)}"
+            place, modifier = rng.choice(PLACES), rng.choice(MODIFIERS)
+            clause = f"在{place}{modifier}{rng.choice(VERBS)}{rng.choice(HEADS)}"
             if rng.random() < 0.5:
-                clause += "，" + _fill(rng.choice(["每年安排{n}万元", "先试点{m}个月", "覆盖{n}户居民", "配备{m}名专职人员", "力争{y}年底前完成"]), rng)  # fmt: skip
+                clause += "，" + _fill(rng.choice(CLAUSE_DETAILS), rng)
             body.append(clause)
         if rng.random() < 0.4:
             body.append(_fill(rng.choice(REASONS), rng))
@@ -137,6 +179,7 @@ def database_part(n, probes):
     )  # fmt: skip
     texts, planted = make_ideas(n + probes)
     base, extra = texts[:n], texts[n:]
+    Suggestion.objects.filter(campaign=campaign, sequence__gte=n)._raw_delete("default")
     existing = Suggestion.objects.filter(campaign=campaign).count()
     if existing != n:
         print(f"loading {n} ideas into campaign {campaign.slug} …", flush=True)
@@ -224,6 +267,7 @@ def main():
         pure_rebuild(args.ideas)
         return
     print("command:", " ".join(["python", *sys.argv]), flush=True)
+    print("load average at start:", " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
     if not args.skip_pure:
         print(f"1. vectorised grouping of {args.ideas} ideas (child process)", flush=True)
         out = subprocess.run(
@@ -236,6 +280,7 @@ def main():
         print(json.dumps(database_part(args.ideas, args.probes), indent=1), flush=True)
     else:
         print("2. skipped: set DATABASE_URL to measure the rebuild command and the check")
+    print("load average at end:", " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
 
 
 if __name__ == "__main__":

@@ -157,3 +157,4 @@ def test_the_find_duplicates_command_shows_progress_and_a_summary(make_idea, cam
     out = capsys.readouterr().out
     assert "MinHash signatures" in out
     assert "3 ideas -> 2 groups (1 ideas grouped under an earlier one)" in out
+    assert "peak memory" in out

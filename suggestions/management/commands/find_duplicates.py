@@ -27,13 +27,16 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         result = campaign_rebuild_duplicates(campaign=target, progress=progress)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak_mb = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.ideas} ideas -> {result.groups} groups "
                 f"({result.grouped_ideas} ideas grouped under an earlier one); "
                 f"{result.candidate_pairs} candidate pairs; "
                 f"{result.decisions_replayed} decisions replayed; "
-                f"{time.perf_counter() - started:.1f}s, peak memory {peak_mb:.0f} MB"
+                f"{time.perf_counter() - started:.1f}s ({cpu:.1f}s CPU in this process), "
+                f"peak memory {peak_mb:.0f} MB"
             )
         )
