@@ -81,14 +81,9 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
     """
     config = duplicate_config()
     with transaction.atomic():
-        campaign_id = (
-            Suggestion.objects.filter(pk=suggestion_id)
-            .values_list("campaign_id", flat=True)
-            .first()
-        )
+        campaign_id = _campaign_locked(suggestion_id)
         if campaign_id is None:
             return None
-        _lock_campaign(campaign_id)
         # This idea and any earlier one still unchecked (its task has not run yet, or the
         # broker was down), oldest first: otherwise this idea could not find them.
         # Served by the partial index sugg_dup_unchecked.
@@ -121,11 +116,33 @@ def suggestions_check_unchecked(*, campaign: Campaign | None = None) -> int:
     return checked
 
 
+def _campaign_locked(suggestion_id: int) -> int | None:
+    """The idea's campaign, locked for duplicate checks (one round trip on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return (
+            Suggestion.objects.filter(pk=suggestion_id)
+            .values_list("campaign_id", flat=True)
+            .first()
+        )
+    table = connection.ops.quote_name(Suggestion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT campaign_id, pg_advisory_xact_lock(%s, campaign_id::integer) FROM {table} "  # noqa: S608
+            "WHERE id = %s",
+            [_LOCK_SPACE, suggestion_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_LOCK_SPACE = 0x6475706C  # "dupl": advisory lock key space of the duplicate checks
+
+
 def _lock_campaign(campaign_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # Key space "dupl" + campaign id; released at the end of the transaction.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x6475706C, campaign_id])
+            # Released at the end of the transaction.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, campaign_id])
 
 
 def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig) -> int:
