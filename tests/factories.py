@@ -16,7 +16,13 @@ class SuggestionFactory(factory.django.DjangoModelFactory):
     sequence = factory.LazyFunction(lambda: next(_sequence))
     receipt = factory.LazyAttribute(lambda o: f"{o.campaign.receipt_prefix}-{o.sequence:06d}")
     channel = Channel.WEB
-    topic = factory.LazyFunction(lambda: Topic.objects.order_by("sort_order").first())
+    # Migration 0002 seeds the topics, but a transactional test's flush removes them.
+    topic = factory.LazyFunction(
+        lambda: (
+            Topic.objects.order_by("sort_order").first()
+            or Topic.objects.get_or_create(name="其他")[0]
+        )
+    )
     identity_type = IdentityType.PUBLIC
     title = factory.Sequence(lambda n: f"关于改善城市环境的建议{n}")
     content = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，提升城市宜居水平。"
