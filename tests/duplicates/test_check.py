@@ -158,3 +158,41 @@ def test_the_find_duplicates_command_shows_progress_and_a_summary(make_idea, cam
     assert "MinHash signatures" in out
     assert "3 ideas -> 2 groups (1 ideas grouped under an earlier one)" in out
     assert "peak memory" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_checking_at_once_still_group_the_ideas(make_idea):
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs two real connections")
+    import threading
+
+    from django.db import connections
+
+    first, copy = make_idea(PARK), make_idea(PARK_EDITED)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def check(pk):
+        try:
+            barrier.wait()
+            suggestion_check_duplicates(suggestion_id=pk)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=check, args=(pk,)) for pk in (copy.pk, first.pk)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert reload(first).duplicate_of_id == first.pk
+    assert reload(copy).duplicate_of_id == first.pk
+    assert DuplicateSignature.objects.count() == 2
+    # Each idea indexed once. (This run does not reliably interleave the two workers, so
+    # it passes without the advisory lock too; it guards the outcome, not the lock.)
+    assert DuplicateBand.objects.filter(suggestion=first).count() == DuplicateConfig().bands
