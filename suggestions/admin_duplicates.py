@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from suggestions.models import DuplicateDecision
 from suggestions.services_duplicates import (
     DuplicateDecisionRefused,
     duplicate_group_confirm,
@@ -148,6 +149,39 @@ class DuplicateAdminMixin:
             request,
             gettext("已并入 %(n)d 条。") % {"n": len(decisions)},
             messages.SUCCESS,
+        )
+
+
+class DuplicateDecisionInline(admin.TabularInline):
+    """The idea's group decisions (who, when, what), read-only, for its detail page."""
+
+    model = DuplicateDecision
+    fk_name = "suggestion"
+    fields = ["at", "action", "from_representative", "to_representative", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("重复组处理记录")
+
+    # Whoever may open the idea may read its group history (the Suggestion admin scopes
+    # which ideas that is); the roles have no separate permission for this log.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("suggestions.view_suggestion")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor", "from_representative", "to_representative")
         )
 
 

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from suggestions.admin_duplicates import (
     DuplicateAdminMixin,
+    DuplicateDecisionInline,
     HideNonRepresentativesFilter,
     mask_name,
     mask_phone,
@@ -114,3 +115,18 @@ def test_the_merge_and_confirm_actions_call_the_services(model_admin, ideas, per
         "confirm",
         "confirm",
     ]
+
+
+def test_the_history_inline_is_read_only_and_lists_the_ideas_decisions(
+    model_admin, ideas, personas
+):
+    request = request_for(personas["screener_zezhou"])
+    model_admin.split_from_duplicate_group(request, Suggestion.objects.filter(pk=ideas["park2"].pk))
+    inline = DuplicateDecisionInline(Suggestion, model_admin.admin_site)
+
+    rows = inline.get_queryset(request).filter(suggestion=ideas["park2"])
+
+    assert [(d.action, d.actor) for d in rows] == [("split", personas["screener_zezhou"])]
+    assert not inline.has_add_permission(request, ideas["park2"])
+    assert not inline.has_change_permission(request, ideas["park2"])
+    assert not inline.has_delete_permission(request, ideas["park2"])
