@@ -354,3 +354,13 @@ if REDIS_URL:
 # Phone numbers never reach the log files, even from careless code.
 LOGGING["filters"] = {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}}
 LOGGING["handlers"]["console"]["filters"] = ["personal_data"]
+# --- duplicates ---
+# Near-duplicate grouping (suggestions/duplicates.py). Changing the MinHash shape needs
+# `manage.py find_duplicates --campaign SLUG` afterwards: stored band keys depend on it.
+DUPLICATES_THRESHOLD = float(env_str("DUPLICATES_THRESHOLD", "0.6"))
+DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
+DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
+if not 0 < DUPLICATES_THRESHOLD <= 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")

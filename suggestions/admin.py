@@ -14,6 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from suggestions.admin_duplicates import (
+    DuplicateAdminMixin,
+    DuplicateDecisionInline,
+    HideNonRepresentativesFilter,
+)
 from suggestions.admin_privacy import erase_contact_action  # also registers the access log
 from suggestions.exports import suggestions_xlsx_tempfile
 from suggestions.models import (
@@ -130,7 +135,7 @@ class ScoreForm(forms.Form):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
     list_display = [
         "receipt",
         "title",
@@ -141,6 +146,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         "status",
         "score_display",
         "score_count",
+        "duplicate_group_size",
         "received_at",
     ]
     list_display_links = ["receipt", "title"]
@@ -151,6 +157,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         "channel",
         "identity_type",
         ("received_at", admin.DateFieldListFilter),
+        HideNonRepresentativesFilter,
     ]
     list_select_related = ["unit", "topic"]
     list_per_page = 50
@@ -160,7 +167,14 @@ class SuggestionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["shortlist", "mark_excellent", "set_aside", erase_contact_action]
+    actions = [
+        "shortlist",
+        "mark_excellent",
+        "set_aside",
+        *DuplicateAdminMixin.duplicate_actions,
+        erase_contact_action,
+    ]
+    inlines = [DuplicateDecisionInline]
     fields = [
         "receipt",
         "status",
@@ -176,6 +190,7 @@ class SuggestionAdmin(admin.ModelAdmin):
         "received_at",
         "score_mean",
         "score_count",
+        "duplicate_group_panel",
     ]
     readonly_fields = fields
     change_form_template = "admin/suggestions/suggestion/change_form.html"

@@ -1,6 +1,5 @@
 """Celery tasks of the suggestions app: thin, take ids, safe to run twice."""
 
-import importlib
 import logging
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from suggestions.notifications import outcome_notices_catch_up, outcome_notices_send
 from suggestions.privacy_retention import suggestions_anonymise_expired
+from suggestions.services_duplicates import suggestion_check_duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -19,16 +19,12 @@ _RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries
 
 @shared_task(name="suggestions.tasks.suggestion_received")
 def suggestion_received(suggestion_id: int) -> None:
-    """Follow-up of a new idea (duplicate check; notifications and tallies hook in here).
+    """Follow-up of a new idea from any channel: group it with its near-duplicates.
 
-    Queued by suggestions.intake with transaction.on_commit.
+    Queued by suggestions.intake with transaction.on_commit; tallies need no
+    follow-up (they read the database).
     """
-    # The duplicates module lives on another branch until the merge; call it when present.
-    try:
-        duplicates = importlib.import_module("suggestions.duplicates")
-    except ModuleNotFoundError:
-        return
-    duplicates.suggestion_check_duplicates(suggestion_id)
+    suggestion_check_duplicates(suggestion_id=suggestion_id)
 
 
 @shared_task(name="suggestions.tasks.suggestions_received_catch_up")

@@ -10,6 +10,12 @@ from suggestions.models.core import (  # noqa: F401
     Suggestion,
     Topic,
 )
+from suggestions.models.duplicates import (  # noqa: F401
+    DuplicateAction,
+    DuplicateBand,
+    DuplicateDecision,
+    DuplicateSignature,
+)
 from suggestions.models.intake import (  # noqa: F401
     ChannelKey,
     ChannelSubmission,

@@ -1,0 +1,85 @@
+"""Accuracy of the grouping on the labelled evaluation set (no database needed)."""
+
+import pytest
+
+from suggestions.duplicates import (
+    DuplicateConfig,
+    agrees,
+    band_keys,
+    best_match,
+    exact_key,
+    group_texts,
+    minhash,
+    normalise,
+    shingles,
+)
+from tests.duplicates.evalset import build_eval_set
+from tests.duplicates.scoring import score_grouping
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    items = build_eval_set()
+    assert len(items) >= 2000
+    return items
+
+
+@pytest.fixture(scope="module")
+def grouped(labelled):
+    return group_texts([item["text"] for item in labelled], DuplicateConfig())
+
+
+def test_the_labelled_set_covers_every_kind_of_repeat_and_hard_negative(labelled):
+    kinds = {item["kind"] for item in labelled}
+    assert kinds >= {
+        "original", "hard_negative", "resend", "edit", "reorder", "greeting", "traditional",
+        "combo",
+    }  # fmt: skip
+
+
+def test_grouping_meets_the_precision_and_recall_targets(labelled, grouped):
+    score = score_grouping(labelled, grouped.representative.tolist())
+    assert score["precision"] >= 0.97, score
+    assert score["recall_near"] >= 0.90, score
+    assert score["recall_resend"] == 1.0, score
+
+
+def test_common_campaign_words_do_not_make_slogans_match(labelled):
+    slogans = [i["text"] for i in labelled if i["kind"] == "hard_negative" and len(i["text"]) < 30]
+    assert len(slogans) >= 40
+    grouping = group_texts(slogans, DuplicateConfig())
+    assert (grouping.representative == range(len(slogans))).all()
+
+
+def simulate_incremental(texts, config):
+    """The per-idea rule with an in-memory band index, as the database service applies it."""
+    by_key, by_band, seen, signatures, rep = {}, {}, {}, {}, []
+    for position, text in enumerate(texts):
+        norm = normalise(text)
+        mine = shingles(norm, config)
+        bands = band_keys(mine, config)
+        signature = minhash(mine, config)
+        candidates = {
+            other
+            for key in bands
+            for other in by_band.get(key, ())
+            if agrees(signature, signatures[other], config)
+        }
+        match = best_match(
+            mine,
+            exact_ids=[by_key[exact_key(norm)]] if exact_key(norm) in by_key else [],
+            candidates=[(other, seen[other]) for other in sorted(candidates)],
+            threshold=config.threshold,
+        )
+        rep.append(rep[match.other_id] if match else position)
+        by_key.setdefault(exact_key(norm), position)
+        for key in bands:
+            by_band.setdefault(key, []).append(position)
+        seen[position] = mine
+        signatures[position] = signature
+    return rep
+
+
+def test_the_vectorised_rebuild_gives_the_same_groups_as_the_per_idea_rule(labelled, grouped):
+    texts = [item["text"] for item in labelled]
+    assert simulate_incremental(texts, DuplicateConfig()) == grouped.representative.tolist()
