@@ -31,7 +31,7 @@ lint: $(VENV)/.installed
 
 # Rebuild the committed .mo files after editing locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=static --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

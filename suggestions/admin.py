@@ -146,8 +146,8 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
         "status",
         "score_display",
         "score_count",
-        "duplicate_group_size",
         "received_at",
+        "duplicate_group_size",
     ]
     list_display_links = ["receipt", "title"]
     list_filter = [

@@ -55,7 +55,8 @@ class DuplicateAdminMixin:
     def get_queryset(self, request):
         return with_group_size(super().get_queryset(request))
 
-    @admin.display(description=_("重复组"), ordering="dup_group_size")
+    # Not sortable: ordering by a per-row subquery would compute it for every idea.
+    @admin.display(description=_("重复组"))
     def duplicate_group_size(self, obj):
         if obj.duplicate_of_id is None:
             return _("待查重")

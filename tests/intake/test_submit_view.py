@@ -24,7 +24,7 @@ def test_the_form_page_shows_every_field_the_privacy_notice_and_the_grouped_unit
         'name="publish_consent"' in html
         and "checked" not in html.split('name="publish_consent"')[1][:80]
     )
-    assert "个人信息处理说明" in html and "保存 1 年" in html
+    assert "个人信息处理说明" in html and "征集活动截止后 365 天" in html
     assert '<optgroup label="县(市、区) · 泽州县">' in html
     assert "泽州县 · " in html  # towns listed under their county
     assert '<optgroup label="市直单位">' in html

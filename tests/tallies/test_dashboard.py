@@ -75,13 +75,21 @@ def test_a_unit_page_shows_its_sub_units_and_trend(client, personas, units, figu
     assert 'id="chart-daily"' in html
 
 
+def _start_session(client):
+    # The first request after a login stamps the session's login time (one write,
+    # jincheng_portal.middleware); the page's own cost is what follows.
+    client.get(reverse("suggestions:home"))
+
+
 def test_the_dashboard_stays_within_15_queries(
     client, personas, units, figures, django_assert_max_num_queries
 ):
     client.force_login(personas["leader"])
+    _start_session(client)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("tallies:dashboard")).status_code == 200
     client.force_login(personas["screener_chengqu"])
+    _start_session(client)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("tallies:dashboard")).status_code == 200
 
@@ -99,6 +107,7 @@ def test_query_counts_are_the_same_for_a_bigger_campaign(
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(personas["leader"])
+    _start_session(client)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("tallies:dashboard"))
     make_ideas(campaign, units["泽州县"], 30)
