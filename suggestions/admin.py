@@ -42,6 +42,7 @@ from suggestions.privacy import (
 )
 from suggestions.scoping import status_changes_visible, suggestions_visible, visible_unit_ids
 from suggestions.search import suggestions_search
+from suggestions.services_duplicates import duplicate_group_ids
 from suggestions.workflow import (
     NEEDS_REASON,
     SCORE_CRITERIA,
@@ -171,6 +172,8 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
         "shortlist",
         "mark_excellent",
         "set_aside",
+        "shortlist_groups",
+        "mark_excellent_groups",
         *DuplicateAdminMixin.duplicate_actions,
         erase_contact_action,
     ]
@@ -484,6 +487,24 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("评为优秀金点子"), permissions=["stage2"])
     def mark_excellent(self, request, queryset):
         return self._decide(request, queryset, Status.EXCELLENT)
+
+    # A representative's decision for its whole duplicate group: the workflow still
+    # judges every idea, and the group is cut to the ideas this user may see.
+    def _with_groups(self, request, queryset):
+        selected = list(queryset.values_list("pk", "duplicate_of_id"))
+        representatives = {rep or pk for pk, rep in selected}
+        ids = duplicate_group_ids(representative_ids=representatives, user=request.user)
+        return self.get_queryset(request).filter(pk__in=ids)
+
+    @admin.action(description=gettext_lazy("整组设为初选入围（含重复项）"), permissions=["stage1"])
+    def shortlist_groups(self, request, queryset):
+        return self._decide(request, self._with_groups(request, queryset), Status.SHORTLISTED)
+
+    @admin.action(
+        description=gettext_lazy("整组评为优秀金点子（含重复项）"), permissions=["stage2"]
+    )
+    def mark_excellent_groups(self, request, queryset):
+        return self._decide(request, self._with_groups(request, queryset), Status.EXCELLENT)
 
     @admin.action(description=gettext_lazy("设为未入选（填写理由）"), permissions=["decide"])
     def set_aside(self, request, queryset):
