@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from suggestions.admin_base import ReadOnlyModelAdmin
 from suggestions.admin_duplicates import (
     DuplicateAdminMixin,
     DuplicateDecisionInline,
@@ -527,7 +528,7 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyModelAdmin):
     """History is read-only for everyone, administrators included."""
 
     list_display = ["at", "suggestion", "from_status", "to_status", "actor", "via", "reason"]
@@ -541,18 +542,9 @@ class StatusChangeAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return status_changes_visible(user=request.user, queryset=super().get_queryset(request))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(UnitReport)
-class UnitReportAdmin(admin.ModelAdmin):
+class UnitReportAdmin(ReadOnlyModelAdmin):
     """Read-only list; reporting and reopening happen on the desk's 报送 page (the workflow)."""
 
     list_display = ["unit", "campaign", "reported_at", "reported_by", "reopened_at", "reopened_by"]
@@ -564,32 +556,14 @@ class UnitReportAdmin(admin.ModelAdmin):
         ids = visible_unit_ids(request.user)
         return queryset if ids is None else queryset.filter(unit_id__in=ids)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutcomeNotice)
-class OutcomeNoticeAdmin(admin.ModelAdmin):
+class OutcomeNoticeAdmin(ReadOnlyModelAdmin):
     list_display = ["status_change", "backend", "sent_at", "error"]
     list_select_related = ["status_change"]
 
     def has_view_permission(self, request, obj=None):
         return is_city_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _more_than(queryset, limit: int) -> bool:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
+from suggestions.admin_base import ReadOnlyModelAdmin
 from suggestions.intake import channel_key_create, channel_key_revoke
 from suggestions.models import Channel, ChannelKey, PaperSuggestion
 from suggestions.paper_import import (
@@ -100,7 +101,7 @@ class PaperImportForm(ImportForm):
 
 
 @admin.register(PaperSuggestion)
-class PaperSuggestionAdmin(ImportMixin, admin.ModelAdmin):
+class PaperSuggestionAdmin(ImportMixin, ReadOnlyModelAdmin):
     """纸质意见表导入: template download, preview with row errors, confirm, one transaction."""
 
     resource_classes = [PaperSuggestionResource]
@@ -113,15 +114,6 @@ class PaperSuggestionAdmin(ImportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(channel=Channel.PAPER)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return self.has_import_permission(request)

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from suggestions.admin_base import ReadOnlyModelAdmin
 from suggestions.models import PersonalDataAccess, Suggestion
 from suggestions.privacy_retention import ErasureRefused, suggestion_erase_contact
 from units.roles import is_city_admin
@@ -46,7 +47,7 @@ class ErasureRequestForm(forms.Form):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyModelAdmin):
     list_display = ["at", "user", "action", "suggestion", "detail"]
     list_filter = ["action"]
     list_select_related = ["user", "suggestion"]
@@ -54,15 +55,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "suggestion"]
     show_full_result_count = False
     change_list_template = "admin/suggestions/personaldataaccess/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         erase = path(

@@ -2,19 +2,12 @@
 
 from django.contrib import admin
 
+from suggestions.admin_base import ReadOnlyModelAdmin
 from suggestions.models import Report, TallyRun
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(TallyRun)
-class TallyRunAdmin(_ReadOnly):
+class TallyRunAdmin(ReadOnlyModelAdmin):
     list_display = ["campaign", "cutoff", "finished_at", "duration_ms", "rows_written"]
     list_filter = ["campaign"]
     list_select_related = ["campaign"]
@@ -22,7 +15,7 @@ class TallyRunAdmin(_ReadOnly):
 
 
 @admin.register(Report)
-class ReportAdmin(_ReadOnly):
+class ReportAdmin(ReadOnlyModelAdmin):
     list_display = ["unit", "scope", "campaign", "generated_at", "as_of"]
     list_filter = ["scope", "campaign"]
     list_select_related = ["unit", "campaign"]

@@ -238,16 +238,33 @@ class ActionVia(models.TextChoices):
     SYSTEM = "system", _("系统")
 
 
-class StatusChangeQuerySet(models.QuerySet):
-    # History is append-only: the ORM's bulk paths refuse to rewrite it.
+class AppendOnlyQuerySet(models.QuerySet):
+    # Records of decisions are evidence: the ORM's bulk paths refuse to rewrite them.
     def update(self, **kwargs):
-        raise PermissionError("Status history is append-only.")
+        raise PermissionError(f"{self.model.__name__} rows are append-only.")
 
     def delete(self):
-        raise PermissionError("Status history is append-only.")
+        raise PermissionError(f"{self.model.__name__} rows are append-only.")
 
 
-class StatusChange(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only.")
+
+
+class StatusChange(AppendOnlyModel):
     """One workflow decision; written only by suggestions.workflow."""
 
     suggestion = models.ForeignKey(
@@ -267,8 +284,6 @@ class StatusChange(models.Model):
     reason = models.TextField(_("理由/备注"), blank=True)
     via = models.CharField(_("操作途径"), max_length=16, choices=ActionVia.choices)
 
-    objects = StatusChangeQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("状态变更记录")
@@ -280,11 +295,3 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.suggestion_id}: {self.from_status or '∅'} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Status history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Status history is append-only.")

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from suggestions.models.core import Campaign, Suggestion
+from suggestions.models.core import AppendOnlyModel, Campaign, Suggestion
 
 
 class DuplicateSignature(models.Model):
@@ -73,16 +73,7 @@ class DuplicateAction(models.TextChoices):
     MERGE = "merge", _("并入重复组")
 
 
-class DuplicateDecisionQuerySet(models.QuerySet):
-    # The history is append-only, like the status history.
-    def update(self, **kwargs):
-        raise PermissionError("Duplicate decisions are append-only.")
-
-    def delete(self):
-        raise PermissionError("Duplicate decisions are append-only.")
-
-
-class DuplicateDecision(models.Model):
+class DuplicateDecision(AppendOnlyModel):
     """A screener's decision about an idea's duplicate group: who, when, what."""
 
     suggestion = models.ForeignKey(
@@ -120,8 +111,6 @@ class DuplicateDecision(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     note = models.TextField(_("备注"), blank=True)
 
-    objects = DuplicateDecisionQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("重复组处理记录")
@@ -135,11 +124,3 @@ class DuplicateDecision(models.Model):
 
     def __str__(self):
         return f"{self.suggestion_id}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Duplicate decisions are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Duplicate decisions are append-only.")

@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records staff read but nobody edits in admin (history, logs, generated figures)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
