@@ -107,7 +107,9 @@ class PaperSuggestionAdmin(ImportMixin, ReadOnlyModelAdmin):
     resource_classes = [PaperSuggestionResource]
     formats = [PaperXLSX]
     import_form_class = PaperImportForm
-    change_list_template = "admin/suggestions/papersuggestion/change_list.html"
+    # Not change_list_template: import-export would then extend our template from itself
+    # (TemplateDoesNotExist, a 500 on the list page after every confirmed import).
+    import_export_change_list_template = "admin/suggestions/papersuggestion/change_list.html"
     list_display = ["receipt", "title", "unit", "submitted_by", "received_at"]
     list_select_related = ["unit", "submitted_by"]
     show_full_result_count = False
