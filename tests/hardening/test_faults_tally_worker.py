@@ -12,11 +12,14 @@ waits at its first transaction. Either way the killed run has started and writte
 nothing; the next worker (visibility timeout 5 s) must redo it exactly once.
 """
 
+import io
 import itertools
 import random
+import re
 import sqlite3
 import time
 
+import openpyxl
 import psycopg2
 import pytest
 from celery import Celery
@@ -24,7 +27,8 @@ from django.db import connection
 from django.test import override_settings
 
 from suggestions.aggregation import tally_run
-from suggestions.models import Campaign, Status, Tally, TallyRun
+from suggestions.models import Campaign, Report, Status, Tally, TallyRun
+from suggestions.reports import report_generate
 from tests.conftest import test_database_url, wait_for
 from tests.factories import SuggestionFactory
 from tests.hardening.test_faults_worker import Worker
@@ -60,33 +64,32 @@ def _seed(campaign, units) -> None:
         )
 
 
-class CampaignLock:
-    """Holds what tally_run needs, from a connection of the test's own."""
+class DatabaseLock:
+    """Holds what the task needs, from a connection of the test's own.
 
-    def __init__(self, campaign_id: int):
-        self.campaign_id = campaign_id
-        settings = connection.settings_dict
+    PostgreSQL: ``sql`` (a row or table lock); SQLite: the database's write lock."""
+
+    def __init__(self, sql: str, params=()):
         if connection.vendor == "postgresql":
             self.conn = psycopg2.connect(test_database_url())
-            table = Campaign._meta.db_table
-            # Table name from the model; the id is a bound parameter.
-            sql = f"SELECT id FROM {table} WHERE id = %s FOR UPDATE"  # noqa: S608
-            self.conn.cursor().execute(sql, [campaign_id])
+            self.conn.cursor().execute(sql, params)
         else:
-            self.conn = sqlite3.connect(settings["NAME"], isolation_level=None, timeout=20)
+            self.conn = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
             self.conn.execute("BEGIN IMMEDIATE")
 
-    def worker_is_waiting(self) -> bool:
+    def waiting_statement(self) -> str | None:
+        """The statement a worker is blocked in (PostgreSQL); SQLite cannot show it."""
         if connection.vendor != "postgresql":
-            return True  # not observable: the caller waits for the task's start in the log
+            return "(SQLite: not observable)"
         probe = psycopg2.connect(test_database_url())
         try:
             cursor = probe.cursor()
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
+                "SELECT query FROM pg_stat_activity"
                 " WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
-            return cursor.fetchone()[0] >= 1
+            row = cursor.fetchone()
+            return row[0] if row else None
         finally:
             probe.close()
 
@@ -98,21 +101,22 @@ class CampaignLock:
         self.conn.close()
 
 
-def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
-    units, campaign, private_redis, tmp_path
-):
-    _seed(campaign, units)
-    env = {"DATABASE_URL": test_database_url(), "TALLY_SETTLE_SECONDS": "0"}
-    lock = CampaignLock(campaign.pk)
-    first = Worker(private_redis.url, tmp_path / "first.log", visibility_timeout=5, **env)
+def _kill_mid_task_then_redo(redis, tmp_path, lock_sql, task, args, done, extra_env):
+    """Send the task, SIGKILL the whole worker while it waits on the lock, start another.
+
+    Returns (seconds from the kill to done(), the killed worker's log)."""
+    env = {"DATABASE_URL": test_database_url(), **extra_env}
+    lock = DatabaseLock(*lock_sql)
+    first = Worker(redis.url, tmp_path / "first.log", visibility_timeout=5, **env)
     try:
-        sender = Celery(broker=private_redis.url)
-        sender.send_task("suggestions.tally_campaign", args=[campaign.pk])
+        sender = Celery(broker=redis.url)
+        sender.send_task(task, args=args)
         sender.close()
-        assert wait_for(lambda: "suggestions.tally_campaign[" in first.log(), timeout=60), (
-            first.log()
-        )
-        assert wait_for(lock.worker_is_waiting, timeout=30), first.log()
+        assert wait_for(lambda: f"{task}[" in first.log(), timeout=60), first.log()
+        waiting = wait_for(lock.waiting_statement, timeout=30)
+        assert waiting, first.log()
+        # Not a COMMIT already sent (that one would complete when the lock goes).
+        assert not waiting.startswith("COMMIT"), waiting
         time.sleep(1)  # SQLite: let the pool process reach its BEGIN IMMEDIATE
         first.kill_everything()
         killed_at = time.monotonic()
@@ -120,31 +124,97 @@ def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
         lock.release()
         first.stop()
     assert "succeeded" not in first.log()
-    assert TallyRun.objects.filter(campaign=campaign).count() == 0  # the killed run wrote nothing
+    assert not done()  # the killed run wrote nothing
 
-    second = Worker(private_redis.url, tmp_path / "second.log", visibility_timeout=5, **env)
+    second = Worker(redis.url, tmp_path / "second.log", visibility_timeout=5, **env)
     try:
-        assert wait_for(lambda: TallyRun.objects.filter(campaign=campaign).exists(), timeout=90), (
-            second.log()
-        )
+        assert wait_for(done, timeout=90), second.log()
         took = time.monotonic() - killed_at
         time.sleep(3)  # would a second copy finish too?
     finally:
         second.stop()
+    assert f"{task}[" in second.log() and "succeeded" in second.log()
+    return took
 
-    assert TallyRun.objects.filter(campaign=campaign).count() == 1
+
+def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
+    units, campaign, private_redis, tmp_path
+):
+    _seed(campaign, units)
+    runs = TallyRun.objects.filter(campaign=campaign)
+
+    took = _kill_mid_task_then_redo(
+        private_redis,
+        tmp_path,
+        # tally_run computes every figure, then waits for the campaign row to write.
+        (f"SELECT id FROM {Campaign._meta.db_table} WHERE id = %s FOR UPDATE", [campaign.pk]),  # noqa: S608
+        "suggestions.tally_campaign",
+        [campaign.pk],
+        done=runs.exists,
+        extra_env={"TALLY_SETTLE_SECONDS": "0"},
+    )
+
+    assert runs.count() == 1
     after_kill = _tally_rows(campaign.pk)
     city = Tally.objects.get(campaign=campaign, unit__parent__isnull=True, dimension="all")
     assert city.total == IDEAS
 
     # A clean run of the same data, in this process, from nothing.
     Tally.objects.filter(campaign=campaign).delete()
-    TallyRun.objects.filter(campaign=campaign).delete()
+    runs.delete()
     with override_settings(TALLY_SETTLE_SECONDS=0):
         tally_run(campaign_id=campaign.pk)
     assert after_kill == _tally_rows(campaign.pk)
     assert len(after_kill) > 20
     print(f"\nworker killed mid-tally ({IDEAS} ideas, {len(after_kill)} tally rows)")
     print(
-        f"-> redone by the next worker {took:.1f} s after the kill, one run, equal to a clean run"
+        f"-> redone by the next worker {took:.1f} s after the kill: one run, equal to a clean run"
     )
+
+
+def test_a_worker_killed_mid_report_leaves_one_report_equal_to_a_clean_one(
+    units, campaign, private_redis, tmp_path
+):
+    _seed(campaign, units)
+    with override_settings(TALLY_SETTLE_SECONDS=0):
+        tally_run(campaign_id=campaign.pk)  # the snapshot the report reads (its as_of)
+    city = units["晋城市"]
+    reports = Report.objects.filter(campaign=campaign, unit=city)
+
+    took = _kill_mid_task_then_redo(
+        private_redis,
+        tmp_path,
+        # report_generate builds the HTML and the workbook, then waits at its INSERT
+        # (a row lock would not do: Django's foreign keys are checked at COMMIT).
+        (f"LOCK TABLE {Report._meta.db_table} IN SHARE MODE",),
+        "suggestions.report_generate",
+        [campaign.pk, city.pk],
+        done=reports.exists,
+        extra_env={"TALLY_SETTLE_SECONDS": "0"},
+    )
+
+    assert reports.count() == 1
+    after_kill = reports.get()
+    clean = report_generate(campaign_id=campaign.pk, unit_id=city.pk)
+    # as_of is the moment the live change was read (the "数据截至" line): the one difference.
+    assert after_kill.as_of < clean.as_of
+    assert after_kill.scope == clean.scope == "city"
+    assert _without_read_time(after_kill.html) == _without_read_time(clean.html)
+    assert str(IDEAS) in after_kill.html
+    assert _sheets(bytes(after_kill.xlsx)) == _sheets(bytes(clean.xlsx))
+    print(f"\nworker killed mid-report (city report, {IDEAS} ideas)")
+    print(f"-> redone {took:.1f} s after the kill: one report, equal to a clean one")
+
+
+def _without_read_time(html: str) -> str:
+    changed, n = re.subn(r"数据截至 [0-9: -]+", "数据截至 …", html)
+    assert n == 1
+    return changed
+
+
+def _sheets(xlsx: bytes) -> dict:
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    return {
+        sheet.title: [row for row in sheet.iter_rows(values_only=True) if row[:1] != ("数据截至",)]
+        for sheet in workbook
+    }
