@@ -109,7 +109,7 @@ def _kill_mid_task_then_redo(redis, tmp_path, lock_sql, task, args, done, extra_
     lock = DatabaseLock(*lock_sql)
     first = Worker(redis.url, tmp_path / "first.log", visibility_timeout=5, **env)
     try:
-        sender = Celery(broker=redis.url)
+        sender = Celery(broker=redis.url, set_as_current=False)
         sender.send_task(task, args=args)
         sender.close()
         assert wait_for(lambda: f"{task}[" in first.log(), timeout=60), first.log()
