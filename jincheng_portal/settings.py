@@ -314,6 +314,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_CLIENT_IP_CALLABLE = "jincheng_portal.client_ip.client_ip"
+# Cut to the column's length: an over-long username was a DataError (500) on PostgreSQL.
+AXES_USERNAME_CALLABLE = "jincheng_portal.auth_backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account_locked.html"
 # Lockouts are logged with the staff username (operators must know which account);

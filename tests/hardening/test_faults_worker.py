@@ -21,11 +21,12 @@ pytestmark = pytest.mark.services
 
 
 class Worker:
-    def __init__(self, broker_url, log_path, visibility_timeout):
+    def __init__(self, broker_url, log_path, visibility_timeout, **extra_env):
         env = {
             **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
             "REDIS_URL": broker_url,
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+            **extra_env,
         }
         self.log_path = log_path
         self.process = subprocess.Popen(
