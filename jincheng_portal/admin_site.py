@@ -55,6 +55,9 @@ class PortalLoginForm(OTPAdminAuthenticationForm):
 class PortalAdminSite(admin.AdminSite):
     login_form = PortalLoginForm
     login_template = "admin/login_otp.html"
+    site_header = _("晋城金点子 · 筛选工作台")
+    site_title = _("金点子筛选工作台")
+    index_title = _("工作台首页")
 
     def has_permission(self, request):
         if not super().has_permission(request):

@@ -35,3 +35,12 @@ def test_home_page_works_before_any_campaign_exists(client, db):
 
     assert response.status_code == 200
     assert "晋城市金点子征集" in response.content.decode()
+
+
+def test_the_staff_desk_is_named_for_the_campaign(client, personas):
+    client.force_login(personas["screener_chengqu"])
+
+    body = client.get("/admin/").content.decode()
+
+    assert "晋城金点子 · 筛选工作台" in body
+    assert "Django 管理" not in body
