@@ -233,6 +233,8 @@ PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
 INTAKE_PHONE_REQUIRED = env_bool("INTAKE_PHONE_REQUIRED", True)
 # Same phone + same content within this window is one submission (first receipt returned).
 INTAKE_DUPLICATE_WINDOW_SECONDS = env_int("INTAKE_DUPLICATE_WINDOW_SECONDS", 600)
+# Receipt numbers each server process reserves at a time (suggestions.intake._sequence_next).
+INTAKE_RECEIPT_BLOCK = max(1, env_int("INTAKE_RECEIPT_BLOCK", 20))
 # Rate limits (fixed windows, counters in the cache; they fail open if the cache is down).
 INTAKE_RATE_PER_IP_PER_HOUR = env_int("INTAKE_RATE_PER_IP_PER_HOUR", 20)
 INTAKE_RATE_PER_PHONE_PER_DAY = env_int("INTAKE_RATE_PER_PHONE_PER_DAY", 5)

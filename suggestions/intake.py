@@ -2,10 +2,10 @@
 
 Guarantees, whatever the channel:
 - every field is validated by suggestions.validation before anything is written;
-- the receipt number comes from Campaign.last_sequence, bumped by a conditional
-  UPDATE … RETURNING (own short transaction) that also checks the campaign is
-  open, so numbers are unique, never handed out twice, and a closed campaign
-  accepts nothing;
+- receipt numbers come from Campaign.last_sequence, reserved in blocks per
+  process (see _sequence_next), so they are unique and never handed out twice;
+  the campaign is re-checked in the database with every idea, so a closed
+  campaign accepts nothing;
 - the same phone with the same (normalised) content within INTAKE_DUPLICATE_WINDOW
   is one submission: the caller gets the first receipt and one row is stored.
   Concurrency: the re-check-then-insert runs under a per-fingerprint transaction
@@ -21,6 +21,7 @@ Guarantees, whatever the channel:
 import hashlib
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -66,7 +67,7 @@ class SubmitResult:
 
 # Per process, a few seconds: every intake page and API call needs the current
 # campaign; a campaign closed in admin stops taking numbers at once anyway,
-# because _sequence_next re-checks it in the database.
+# because _lock_and_recheck re-checks it in the database.
 CAMPAIGN_CACHE_SECONDS = 5
 _campaign_cache: tuple[float, Campaign | None] = (0.0, None)
 
@@ -82,9 +83,13 @@ def campaign_current() -> Campaign | None:
 
 
 def campaign_cache_clear() -> None:
+    """Forget this process's cached campaign, choices and reserved receipt numbers
+    (tests that rebuild the database call it)."""
     global _campaign_cache
     _campaign_cache = (0.0, None)
     choices_cache_clear()
+    with _blocks_lock:
+        _blocks.clear()
 
 
 # Topics and units a citizen may pick, per process for a minute: looked up on
@@ -150,8 +155,15 @@ def _fields_clean(
     return cleaned
 
 
-def _first_within_window_locked(*, fingerprint: str, now) -> Suggestion | None:
-    """Take the per-fingerprint lock, then find an identical idea of the last window.
+def _campaign_open_sql(campaign: Campaign, now) -> tuple[str, list]:
+    table = connection.ops.quote_name(Campaign._meta.db_table)
+    sql = f"SELECT 1 FROM {table} WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"  # noqa: S608 (table from model meta)
+    return sql, [campaign.pk, now, now]
+
+
+def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestion | None:
+    """Take the per-fingerprint lock, check the campaign is still open, then find an
+    identical idea of the last window. Raises CampaignClosed.
 
     Must run inside a transaction: the lock is held until it ends.
     """
@@ -159,9 +171,14 @@ def _first_within_window_locked(*, fingerprint: str, now) -> Suggestion | None:
     query = Suggestion.objects.filter(
         fingerprint=fingerprint, received_at__gte=window_start
     ).order_by("id")[:1]
+    open_sql, open_params = _campaign_open_sql(campaign, now)
     if connection.vendor != "postgresql":
         # SQLite: the project opens transactions with BEGIN IMMEDIATE, which
         # takes the database's write lock up front; writers are already serialised.
+        with connection.cursor() as cursor:
+            cursor.execute(open_sql, open_params)
+            if cursor.fetchone() is None:
+                raise CampaignClosed
         return query.first()
     # Signed 64-bit key from the hash. Two statements, one round trip: the
     # SELECT takes its snapshot after the lock is granted, so it sees the row
@@ -169,42 +186,66 @@ def _first_within_window_locked(*, fingerprint: str, now) -> Suggestion | None:
     key = int(fingerprint[:16], 16) - (1 << 63)
     select_sql, select_params = query.values_list("id").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {select_sql}", [key, *select_params])
-        row = cursor.fetchone()
-    return Suggestion.objects.get(pk=row[0]) if row else None
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%s); SELECT ({select_sql}), EXISTS ({open_sql})",
+            [key, *select_params, *open_params],
+        )
+        first_id, is_open = cursor.fetchone()
+    if not is_open:
+        raise CampaignClosed
+    return Suggestion.objects.get(pk=first_id) if first_id else None
 
 
-def _sequence_next(*, campaign: Campaign, now) -> int:
-    """Take the campaign's next number if (and only if) the campaign is open.
-
-    One conditional UPDATE … RETURNING in autocommit (its own transaction), so
-    the campaign row is locked for one statement rather than for the whole
-    insert (all submissions of a campaign pass through this row). A number
-    taken for an insert that then fails, or for a double tap that loses the
-    race, is simply skipped: numbers are unique and never reused, not gapless.
-
-    On PostgreSQL this transaction commits without waiting for the WAL flush:
-    the idea's own (synchronous) commit comes later in the same WAL and flushes
-    it too, so every number printed on a receipt is durable.
-    """
+def _numbers_reserve(*, campaign: Campaign, now, count: int) -> range:
+    """Move the campaign's last_sequence on by count if (and only if) it is open."""
     table = connection.ops.quote_name(Campaign._meta.db_table)
     where = "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"
-    bump = f"UPDATE {table} SET last_sequence = last_sequence + 1 {where}"  # noqa: S608 (table from model meta)
+    bump = f"UPDATE {table} SET last_sequence = last_sequence + %s {where}"  # noqa: S608 (table from model meta)
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # One statement, one round trip, its own implicit transaction;
         # set_config(…, true) is SET LOCAL for just this statement's commit.
+        # Durable enough: the idea's own (synchronous) commit comes later in
+        # the same WAL and flushes this one too.
         relaxed = "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))"
         sql = f"{relaxed} {bump} AND EXISTS (SELECT 1 FROM relaxed) RETURNING last_sequence"  # noqa: S608
     else:
-        # SQLite, or already inside a caller's transaction (paper import): a
-        # plain conditional UPDATE, committed with everything else.
         sql = f"{bump} RETURNING last_sequence"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, now, now])
+        cursor.execute(sql, [count, campaign.pk, now, now])
         row = cursor.fetchone()
     if row is None:
         raise CampaignClosed
-    return row[0]
+    return range(row[0] - count + 1, row[0] + 1)
+
+
+# Numbers this process has reserved and not handed out yet: campaign id -> [next, stop).
+_blocks: dict[int, list[int]] = {}
+_blocks_lock = threading.Lock()
+
+
+def _sequence_next(*, campaign: Campaign, now) -> int:
+    """The campaign's next receipt number: unique and never reused, not gapless.
+
+    Outside a transaction (web form, API) a process reserves INTAKE_RECEIPT_BLOCK
+    numbers with one UPDATE and hands them out itself, so submissions do not queue
+    on the campaign row one by one. Numbers are therefore not in strict arrival
+    order across processes, and the rest of a block is skipped when a process
+    stops, like a number taken by an idea that turned out to be a repeat.
+
+    Inside a caller's transaction (paper import) the number is reserved in that
+    transaction, so a rollback hands nothing out.
+    """
+    if not connection.get_autocommit():
+        return _numbers_reserve(campaign=campaign, now=now, count=1).start
+    with _blocks_lock:
+        block = _blocks.get(campaign.pk)
+        if block is None or block[0] >= block[1]:
+            numbers = _numbers_reserve(
+                campaign=campaign, now=now, count=settings.INTAKE_RECEIPT_BLOCK
+            )
+            block = _blocks[campaign.pk] = [numbers.start, numbers.stop]
+        block[0] += 1
+        return block[0] - 1
 
 
 def suggestion_submit(
@@ -246,8 +287,8 @@ def suggestion_submit(
     with transaction.atomic():
         # Identical requests queue here, one fingerprint at a time (different
         # ideas never wait for each other); the first inserts, the others find
-        # its row. Lock and re-check travel in one round trip on PostgreSQL.
-        first = _first_within_window_locked(fingerprint=fingerprint, now=now)
+        # its row. Lock and both checks travel in one round trip on PostgreSQL.
+        first = _lock_and_recheck(campaign=campaign, fingerprint=fingerprint, now=now)
         if first is not None:
             return SubmitResult(suggestion=first, created=False)  # its number is skipped
         suggestion = Suggestion.objects.create(
