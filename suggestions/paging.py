@@ -21,6 +21,9 @@ EXACT_BELOW = 10_000
 
 
 class EstimatedCountPaginator(Paginator):
+    # True once count returned an estimate: the desk then shows "约 N".
+    count_is_estimate = False
+
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
@@ -33,9 +36,13 @@ class EstimatedCountPaginator(Paginator):
         else:
             estimate = _explain_estimate(connection, queryset)
         if estimate is not None and estimate >= EXACT_BELOW:
+            self.count_is_estimate = True
             return estimate
         capped = queryset.order_by()[: EXACT_BELOW + 1].count()
-        return capped if capped <= EXACT_BELOW else max(estimate or 0, capped)
+        if capped <= EXACT_BELOW:
+            return capped
+        self.count_is_estimate = True
+        return max(estimate or 0, capped)
 
     def page(self, number):
         queryset = self.object_list

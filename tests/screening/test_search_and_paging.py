@@ -71,3 +71,17 @@ def test_estimating_paginator_counts_small_results_exactly(idea_factory):
     assert [s.pk for s in paginator.page(2).object_list] == [
         Suggestion.objects.order_by("pk").last().pk
     ]
+
+
+def test_the_desk_says_when_its_count_is_an_estimate(client, personas, idea_factory, monkeypatch):
+    for _ in range(5):
+        idea_factory(unit="城区")
+    monkeypatch.setattr("suggestions.paging.EXACT_BELOW", 2)  # 5 ideas count as "many"
+    client.force_login(personas["reviewer"])
+
+    page = client.get(reverse(CHANGELIST)).content.decode()
+
+    if connection.vendor == "postgresql":
+        assert "约 " in page  # not counted exactly: labelled as an estimate
+    else:
+        assert "约 " not in page and "5 " in page  # SQLite always counts
