@@ -52,6 +52,10 @@ DIMENSION_FIELDS: dict[str, str | None] = {
     Dimension.TOPIC: "topic_id",
     Dimension.IDENTITY: "identity_type",
 }
+# What every tally query groups ideas by: the unit and each dimension's field…
+GROUPING = ("unit_id", *(name for name in DIMENSION_FIELDS.values() if name))
+# …and the same fields reached from a decision.
+HISTORY_GROUPING = tuple(f"suggestion__{name}" for name in GROUPING)
 # Plain strings, not the enum members: they are dict keys next to values read from the database.
 STATES = tuple(
     s.value for s in (Status.COLLECTED, Status.SHORTLISTED, Status.EXCELLENT, Status.SET_ASIDE)
@@ -157,7 +161,7 @@ def tally_querysets(*, campaign_id: int, cutoff: datetime, since_day: date | Non
                 output_field=IntegerField(),
             )
         )
-        .values("unit_id", "status", "channel", "topic_id", "identity_type", "is_rep")
+        .values(*GROUPING, "status", "is_rep")
         .annotate(n=Count("id"))
         .order_by(),
         # Members of a group filed under another unit than their representative.
@@ -170,41 +174,24 @@ def tally_querysets(*, campaign_id: int, cutoff: datetime, since_day: date | Non
     queries["received_by_day"] = (
         ideas.filter(window)
         .annotate(day=TruncDate("received_at", tzinfo=SHANGHAI))
-        .values("unit_id", "day", "channel", "topic_id", "identity_type")
+        .values(*GROUPING, "day")
         .annotate(n=Count("id"))
         .order_by()
     )
     queries["decided_by_day"] = (
         history.filter(hwindow, to_status__in=list(DAY_COLUMNS))
         .annotate(day=TruncDate("at", tzinfo=SHANGHAI))
-        .values(
-            "suggestion__unit_id",
-            "day",
-            "to_status",
-            "suggestion__channel",
-            "suggestion__topic_id",
-            "suggestion__identity_type",
-        )
+        .values(*HISTORY_GROUPING, "day", "to_status")
         .annotate(n=Count("id"))
         .order_by()
     )
     # Changes after the cutoff, taken back off the current state (cheap: few rows).
     queries["received_after"] = (
-        ideas.filter(received_at__gt=cutoff)
-        .values("unit_id", "channel", "topic_id", "identity_type")
-        .annotate(n=Count("id"))
-        .order_by()
+        ideas.filter(received_at__gt=cutoff).values(*GROUPING).annotate(n=Count("id")).order_by()
     )
     queries["decided_after"] = (
         history.filter(at__gt=cutoff)
-        .values(
-            "suggestion__unit_id",
-            "from_status",
-            "to_status",
-            "suggestion__channel",
-            "suggestion__topic_id",
-            "suggestion__identity_type",
-        )
+        .values(*HISTORY_GROUPING, "from_status", "to_status")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -495,21 +482,14 @@ def tallies_live(
     hsince = Q(at__gt=run.cutoff) if run else Q()
     received = list(
         Suggestion.objects.filter(since, campaign=campaign)
-        .values("unit_id", "channel", "topic_id", "identity_type")
+        .values(*GROUPING)
         .annotate(n=Count("id"))
         .order_by()
     )
     decided = list(
         StatusChange.objects.filter(hsince, suggestion__campaign=campaign)
         .exclude(from_status="")
-        .values(
-            "suggestion__unit_id",
-            "from_status",
-            "to_status",
-            "suggestion__channel",
-            "suggestion__topic_id",
-            "suggestion__identity_type",
-        )
+        .values(*HISTORY_GROUPING, "from_status", "to_status")
         .annotate(n=Count("id"))
         .order_by()
     )
