@@ -264,12 +264,9 @@ class AppendOnlyModel(models.Model):
         raise PermissionError(f"{type(self).__name__} rows are append-only.")
 
 
-class StatusChange(AppendOnlyModel):
-    """One workflow decision; written only by suggestions.workflow."""
+class DecisionRecord(AppendOnlyModel):
+    """A staff decision kept as evidence: who took it and when (subclasses say what)."""
 
-    suggestion = models.ForeignKey(
-        Suggestion, on_delete=models.PROTECT, related_name="history", verbose_name=_("金点子")
-    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -279,13 +276,24 @@ class StatusChange(AppendOnlyModel):
         related_name="+",
     )
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
+class StatusChange(DecisionRecord):
+    """One workflow decision; written only by suggestions.workflow."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.PROTECT, related_name="history", verbose_name=_("金点子")
+    )
     from_status = models.CharField(_("原状态"), max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=Status.choices)
     reason = models.TextField(_("理由/备注"), blank=True)
     via = models.CharField(_("操作途径"), max_length=16, choices=ActionVia.choices)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(DecisionRecord.Meta):
         verbose_name = _("状态变更记录")
         verbose_name_plural = _("状态变更记录")
         indexes = [

@@ -5,12 +5,10 @@ tables let a new idea find its earlier look-alikes with two indexed look-ups, an
 the history of what screeners changed. Written only by suggestions.services_duplicates.
 """
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from suggestions.models.core import AppendOnlyModel, Campaign, Suggestion
+from suggestions.models.core import Campaign, DecisionRecord, Suggestion
 
 
 class DuplicateSignature(models.Model):
@@ -73,7 +71,7 @@ class DuplicateAction(models.TextChoices):
     MERGE = "merge", _("并入重复组")
 
 
-class DuplicateDecision(AppendOnlyModel):
+class DuplicateDecision(DecisionRecord):
     """A screener's decision about an idea's duplicate group: who, when, what."""
 
     suggestion = models.ForeignKey(
@@ -100,19 +98,9 @@ class DuplicateDecision(AppendOnlyModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     note = models.TextField(_("备注"), blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(DecisionRecord.Meta):
         verbose_name = _("重复组处理记录")
         verbose_name_plural = _("重复组处理记录")
         constraints = [
