@@ -8,8 +8,8 @@ streamed into a write-only workbook, so memory stays flat whatever the size.
 from __future__ import annotations
 
 import io
+import uuid
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -189,8 +189,23 @@ def _xlsx(data: dict) -> bytes:
     return buffer.getvalue()
 
 
-def report_generate(*, campaign_id: int, unit_id: int) -> Report:
-    """Build and store one unit's (or, for the root unit, the city's) report."""
+def report_generate(*, campaign_id: int, unit_id: int, run_key: str | None = None) -> Report:
+    """Build and store one unit's (or, for the root unit, the city's) report.
+
+    run_key names the request the report answers (the Celery task passes its task id).
+    Called again with the same key (a redelivered message whose first delivery
+    committed before its worker died, or two deliveries at once) it returns the report
+    stored under that key instead of storing a second one. Without a key every call
+    stores a new report (the page's "regenerate").
+    """
+    if run_key is None:
+        run_key = uuid.uuid4().hex
+    else:
+        stored = Report.objects.filter(
+            campaign_id=campaign_id, unit_id=unit_id, run_key=run_key
+        ).first()
+        if stored is not None:
+            return stored
     campaign = Campaign.objects.get(pk=campaign_id)
     # Reports are official documents: Chinese whatever language the caller uses.
     with translation.override("zh-hans"):
@@ -206,15 +221,20 @@ def report_generate(*, campaign_id: int, unit_id: int) -> Report:
             {**data, "ideas": ideas, "ideas_limit": HTML_IDEAS_LIMIT},
         )
         xlsx = _xlsx(data)
-    with transaction.atomic():
-        return Report.objects.create(
-            campaign=campaign,
-            unit_id=unit_id,
-            scope=ReportScope.CITY if data["is_city"] else ReportScope.UNIT,
-            as_of=data["as_of"],
-            html=html,
-            xlsx=xlsx,
-        )
+    # The unique (campaign, unit, run_key) decides between two deliveries writing at
+    # once: the second INSERT fails and get_or_create returns the first one's report.
+    report, _created = Report.objects.get_or_create(
+        campaign=campaign,
+        unit_id=unit_id,
+        run_key=run_key,
+        defaults={
+            "scope": ReportScope.CITY if data["is_city"] else ReportScope.UNIT,
+            "as_of": data["as_of"],
+            "html": html,
+            "xlsx": xlsx,
+        },
+    )
+    return report
 
 
 def report_latest(*, campaign: Campaign, unit_id: int) -> Report | None:

@@ -86,17 +86,27 @@ def tally_active_campaigns() -> list[int]:
     return ids
 
 
-@shared_task(name="suggestions.report_generate", **_RETRY)
-def report_generate_task(campaign_id: int, unit_id: int) -> int:
-    """Build one unit's (or the city's) report; a retry just stores a newer one."""
+@shared_task(name="suggestions.report_generate", bind=True, **_RETRY)
+def report_generate_task(self, campaign_id: int, unit_id: int, run_key: str | None = None) -> int:
+    """Build one unit's (or the city's) report, once per run key; returns its id.
+
+    The key defaults to the task's id, which a redelivered message (a worker killed
+    after its COMMIT, before the acknowledgement) and an autoretry keep: the redo
+    returns the stored report instead of storing a second one.
+    """
     from suggestions.reports import report_generate
 
-    return report_generate(campaign_id=campaign_id, unit_id=unit_id).pk
+    key = run_key or self.request.id
+    return report_generate(campaign_id=campaign_id, unit_id=unit_id, run_key=key).pk
 
 
-@shared_task(name="suggestions.reports_daily")
-def reports_daily() -> int:
-    """Beat entry (18:00): the city report and one per reporting unit, per active campaign."""
+@shared_task(name="suggestions.reports_daily", bind=True)
+def reports_daily(self) -> int:
+    """Beat entry (18:00): the city report and one per reporting unit, per active campaign.
+
+    Every report of one run carries this task's id as its run key, so a redelivered
+    run queues the same reports again and they are not stored twice.
+    """
     from suggestions.models import Campaign
     from units.models import Unit
 
@@ -105,7 +115,7 @@ def reports_daily() -> int:
     queued = 0
     for campaign_id in Campaign.objects.filter(is_active=True).values_list("pk", flat=True):
         for unit_id in unit_ids:
-            report_generate_task.delay(campaign_id, unit_id)
+            report_generate_task.delay(campaign_id, unit_id, run_key=self.request.id)
             queued += 1
     return queued
 

@@ -88,7 +88,12 @@ class ReportScope(models.TextChoices):
 
 
 class Report(models.Model):
-    """A generated summary report (HTML and .xlsx), kept with its generation time."""
+    """A generated summary report (HTML and .xlsx), kept with its generation time.
+
+    run_key names the request that asked for it (a Celery task's id, which a
+    redelivered or retried message keeps): a redo finds the stored report instead
+    of adding a second one.
+    """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reports")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="summary_reports")
@@ -97,10 +102,17 @@ class Report(models.Model):
     as_of = models.DateTimeField(_("数据截至"))
     html = models.TextField(_("网页内容"))
     xlsx = models.BinaryField(_("Excel 文件"))
+    run_key = models.CharField(_("生成批次标识"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("统计报告")
         verbose_name_plural = _("统计报告")
+        constraints = [
+            # The redo key: a redelivered task finds the report its first delivery stored.
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "run_key"], name="one_report_per_run_key"
+            ),
+        ]
         indexes = [
             # Download: the newest report of a unit.
             models.Index(

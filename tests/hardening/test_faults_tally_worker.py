@@ -1,4 +1,4 @@
-"""A Celery worker SIGKILLed in the middle of a tally: the next worker stores it exactly once.
+"""A Celery worker SIGKILLed in a tally or report: the next worker stores it exactly once.
 
 Broker: a PRIVATE redis-server (never the shared 6379). Database: the test database,
 committed data (transactional test), so the worker processes see it.
@@ -10,6 +10,10 @@ transaction — the test sees the wait in ``pg_stat_activity`` and kills the wor
 there. On SQLite it holds the write lock (``BEGIN IMMEDIATE``); the worker's run
 waits at its first transaction. Either way the killed run has started and written
 nothing; the next worker (visibility timeout 5 s) must redo it exactly once.
+
+One more report test (PostgreSQL) kills the worker after it has sent its COMMIT: that
+report commits after all and the message is still redone; the report's run key (the
+task id) makes the redo return it instead of storing a second one.
 """
 
 import io
@@ -101,10 +105,17 @@ class DatabaseLock:
         self.conn.close()
 
 
-def _kill_mid_task_then_redo(redis, tmp_path, lock_sql, task, args, done, extra_env):
+def _kill_mid_task_then_redo(
+    redis, tmp_path, lock_sql, task, args, done, extra_env, *, after_commit=False
+):
     """Send the task, SIGKILL the whole worker while it waits on the lock, start another.
 
-    Returns (seconds from the kill to done(), the killed worker's log)."""
+    after_commit=False: the worker waits before its COMMIT, so the killed run writes
+    nothing. after_commit=True (PostgreSQL): the worker has sent its COMMIT, which waits
+    on the lock and lands once the test releases it, the worker being dead already; the
+    message was never acknowledged, so the next worker redoes the task all the same.
+
+    Returns (seconds from the kill to the redo's success, the redo's return value)."""
     env = {"DATABASE_URL": test_database_url(), **extra_env}
     lock = DatabaseLock(*lock_sql)
     first = Worker(redis.url, tmp_path / "first.log", visibility_timeout=5, **env)
@@ -115,8 +126,9 @@ def _kill_mid_task_then_redo(redis, tmp_path, lock_sql, task, args, done, extra_
         assert wait_for(lambda: f"{task}[" in first.log(), timeout=60), first.log()
         waiting = wait_for(lock.waiting_statement, timeout=30)
         assert waiting, first.log()
-        # Not a COMMIT already sent (that one would complete when the lock goes).
-        assert not waiting.startswith("COMMIT"), waiting
+        # Before its COMMIT, or (after_commit) in it: a COMMIT sent completes once the
+        # lock goes, whether or not the worker is still alive.
+        assert waiting.startswith("COMMIT") == after_commit, waiting
         time.sleep(1)  # SQLite: let the pool process reach its BEGIN IMMEDIATE
         first.kill_everything()
         killed_at = time.monotonic()
@@ -124,17 +136,23 @@ def _kill_mid_task_then_redo(redis, tmp_path, lock_sql, task, args, done, extra_
         lock.release()
         first.stop()
     assert "succeeded" not in first.log()
-    assert not done()  # the killed run wrote nothing
+    if after_commit:
+        assert wait_for(done, timeout=10)  # the dead worker's COMMIT landed
+    else:
+        assert not done()  # the killed run wrote nothing
 
     second = Worker(redis.url, tmp_path / "second.log", visibility_timeout=5, **env)
+    succeeded = re.compile(rf"{re.escape(task)}\[[^\]]+\] succeeded in [0-9.]+s: (.*)")
     try:
-        assert wait_for(done, timeout=90), second.log()
+        assert wait_for(lambda: succeeded.search(second.log()), timeout=90), second.log()
         took = time.monotonic() - killed_at
         time.sleep(3)  # would a second copy finish too?
     finally:
         second.stop()
-    assert f"{task}[" in second.log() and "succeeded" in second.log()
-    return took
+    assert done()
+    found = succeeded.findall(second.log())
+    assert len(found) == 1, second.log()
+    return took, found[0]
 
 
 def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
@@ -143,7 +161,7 @@ def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
     _seed(campaign, units)
     runs = TallyRun.objects.filter(campaign=campaign)
 
-    took = _kill_mid_task_then_redo(
+    took, _run_id = _kill_mid_task_then_redo(
         private_redis,
         tmp_path,
         # tally_run computes every figure, then waits for the campaign row to write.
@@ -181,7 +199,7 @@ def test_a_worker_killed_mid_report_leaves_one_report_equal_to_a_clean_one(
     city = units["晋城市"]
     reports = Report.objects.filter(campaign=campaign, unit=city)
 
-    took = _kill_mid_task_then_redo(
+    took, _report_id = _kill_mid_task_then_redo(
         private_redis,
         tmp_path,
         # report_generate builds the HTML and the workbook, then waits at its INSERT
@@ -218,3 +236,46 @@ def _sheets(xlsx: bytes) -> dict:
         sheet.title: [row for row in sheet.iter_rows(values_only=True) if row[:1] != ("数据截至",)]
         for sheet in workbook
     }
+
+
+def test_a_worker_killed_after_its_report_commit_leaves_one_report(
+    units, campaign, private_redis, tmp_path
+):
+    """The window the mid-report test stays out of: the COMMIT is sent, the ack is not.
+
+    Django's foreign keys are checked at COMMIT (DEFERRABLE INITIALLY DEFERRED): with the
+    unit's row locked FOR UPDATE, report_generate inserts its report and then waits in
+    COMMIT for the foreign-key check's row lock. The whole worker is killed there and
+    the lock released: the dead worker's report commits, its message is redelivered, and
+    the redo (same task id, so the same run key) returns that report instead of storing
+    a second one. PostgreSQL only: SQLite has no lock that lets a COMMIT start and wait.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: a COMMIT waiting on a lock (SQLite: in-process test)")
+    _seed(campaign, units)
+    with override_settings(TALLY_SETTLE_SECONDS=0):
+        tally_run(campaign_id=campaign.pk)
+    city = units["晋城市"]
+    reports = Report.objects.filter(campaign=campaign, unit=city)
+
+    took, redo_result = _kill_mid_task_then_redo(
+        private_redis,
+        tmp_path,
+        (f"SELECT id FROM {city._meta.db_table} WHERE id = %s FOR UPDATE", [city.pk]),  # noqa: S608
+        "suggestions.report_generate",
+        [campaign.pk, city.pk],
+        done=reports.exists,
+        extra_env={"TALLY_SETTLE_SECONDS": "0"},
+        after_commit=True,
+    )
+
+    assert reports.count() == 1
+    after_kill = reports.get()
+    assert redo_result == str(after_kill.pk)  # the redo returned the dead worker's report
+    clean = report_generate(campaign_id=campaign.pk, unit_id=city.pk)
+    assert after_kill.as_of < clean.as_of
+    assert after_kill.scope == clean.scope == "city"
+    assert _without_read_time(after_kill.html) == _without_read_time(clean.html)
+    assert _sheets(bytes(after_kill.xlsx)) == _sheets(bytes(clean.xlsx))
+    print(f"\nworker killed after its report COMMIT (city report, {IDEAS} ideas)")
+    print(f"-> redelivered {took:.1f} s after the kill: still one report, equal to a clean one")

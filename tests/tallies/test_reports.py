@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -7,6 +8,7 @@ from openpyxl import load_workbook
 from suggestions.aggregation import tally_run
 from suggestions.models import Report, Status, Suggestion
 from suggestions.reports import report_generate
+from suggestions.tasks import report_generate_task
 from tests.tallies.conftest import make_ideas, move
 
 
@@ -81,3 +83,65 @@ def test_a_units_staff_and_leaders_may_download_but_not_other_units(
     response = client.post(reverse("tallies:report", args=[units["晋城市"].pk]))
     assert response.status_code == 302
     assert Report.objects.filter(unit=units["晋城市"]).count() == 1
+
+
+def _without_read_time(html: str) -> str:
+    # "数据截至 …" is the moment the live change was read: the one line two runs differ in.
+    changed, n = re.subn(r"数据截至 [0-9: -]+", "数据截至 …", html)
+    assert n == 1
+    return changed
+
+
+def _figures(report: Report) -> dict:
+    sheets = _sheets(report)
+    sheets["汇总"] = [row for row in sheets["汇总"] if row[:1] != ["数据截至"]]
+    return sheets
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivered_report_task_finds_its_report_instead_of_storing_a_second(
+    units, campaign, reported
+):
+    """A worker killed after its COMMIT, before it acknowledged the message.
+
+    The broker then delivers the same message again: same task id, same arguments.
+    apply() runs exactly that in this process, each delivery in its own committed
+    transaction, on whichever database the suite runs (SQLite or PostgreSQL)."""
+    city = units["晋城市"].pk
+    reports = Report.objects.filter(campaign=campaign, unit_id=city)
+    delivery = {"args": [campaign.pk, city], "task_id": "5d0c61be-redelivered"}
+
+    first = report_generate_task.apply(**delivery)
+    excellent = reported[1]
+    Suggestion.objects.filter(pk=excellent.pk).update(title="交付之后才改的标题")
+    redo = report_generate_task.apply(**delivery)
+
+    assert first.successful() and redo.successful()
+    assert redo.result == first.result
+    assert reports.count() == 1
+    stored = reports.get()
+    assert stored.run_key == "5d0c61be-redelivered"
+    # The redo returned what the first delivery stored, not a rebuild.
+    assert excellent.title in stored.html and "交付之后才改的标题" not in stored.html
+
+    # Equal to a clean run of the same data (a new key: a new report).
+    Suggestion.objects.filter(pk=excellent.pk).update(title=excellent.title)
+    clean = report_generate_task.apply(args=[campaign.pk, city]).result
+    clean = Report.objects.get(pk=clean)
+    assert reports.count() == 2 and clean.run_key != stored.run_key
+    assert stored.scope == clean.scope == "city"
+    assert _without_read_time(stored.html) == _without_read_time(clean.html)
+    assert _figures(stored) == _figures(clean)
+
+
+def test_a_run_key_is_one_report_per_unit_and_calls_without_one_store_a_new_report(
+    units, campaign, reported
+):
+    # reports_daily gives every report of one run the same key: one report per unit.
+    for unit in ("城区", "泽州县", "城区"):
+        report_generate(campaign_id=campaign.pk, unit_id=units[unit].pk, run_key="daily-1")
+    assert Report.objects.filter(run_key="daily-1").count() == 2
+    # The report page's "regenerate" passes no key: a new report each time.
+    report_generate(campaign_id=campaign.pk, unit_id=units["城区"].pk)
+    report_generate(campaign_id=campaign.pk, unit_id=units["城区"].pk)
+    assert Report.objects.filter(unit=units["城区"]).count() == 3

@@ -69,3 +69,26 @@ def test_every_scheduled_task_is_a_registered_celery_task(db):
 
     assert scheduled == {task for _name, task, _when in SCHEDULES}
     assert scheduled <= set(app.tasks)
+
+
+def test_a_redelivered_daily_run_stores_each_report_once(units, campaign, settled):
+    """reports_daily gives its reports its own task id as their run key: delivered twice
+    (a worker killed after queueing them), it queues the same reports, stored once."""
+    from jincheng_portal.celery import app
+    from suggestions.models import Report
+    from suggestions.tasks import reports_daily
+    from units.models import Unit
+
+    make_ideas(campaign, units["东街街道"], 2)
+    expected = 1 + Unit.objects.reporting().count()  # the city and every reporting unit
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # the queued report tasks run here, in this process
+    try:
+        assert reports_daily.apply(task_id="daily-redelivered").result == expected
+        assert reports_daily.apply(task_id="daily-redelivered").result == expected
+        assert Report.objects.count() == expected
+        assert set(Report.objects.values_list("run_key", flat=True)) == {"daily-redelivered"}
+        reports_daily.apply(task_id="daily-next-day")  # another run: new reports
+        assert Report.objects.count() == 2 * expected
+    finally:
+        app.conf.task_always_eager = eager
