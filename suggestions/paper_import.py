@@ -9,11 +9,14 @@ and the confirm step; this module adds what the campaign needs on top:
   beginning with = + - @ is stored as the text typed, never evaluated;
 - every row goes through suggestions.intake.suggestion_submit (same rules as
   the web form), with channel "paper" and the importing staff member recorded;
-- the whole file is one transaction, rolled back if any row is invalid.
+- the whole file is one transaction, rolled back if any row is invalid;
+- the dry-run preview (import-export's own diff table) shows every row as it will
+  be stored, with the name and phone masked and the idea shortened.
 """
 
 import io
 import zipfile
+from copy import copy
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -21,12 +24,15 @@ import openpyxl
 import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext as _
-from import_export import resources
+from import_export import fields, resources, widgets
 from import_export.formats.base_formats import XLSX
+from import_export.results import Result
 
 from suggestions.intake import CampaignClosed, suggestion_submit
 from suggestions.models import Campaign, Channel, IdentityType, PaperSuggestion, Topic
+from suggestions.privacy import mask_name, mask_phone
 from suggestions.validation import (
     content_clean,
     name_clean,
@@ -181,17 +187,117 @@ class PaperXLSX(XLSX):
         return xlsx_dataset(in_stream)
 
 
+PREVIEW_CONTENT_CHARS = 40
+
+
+def content_shorten(text: str) -> str:
+    """The preview's glimpse of an idea: whitespace folded, the first 40 characters + …"""
+    text = " ".join(str(text or "").split())
+    if len(text) <= PREVIEW_CONTENT_CHARS:
+        return text
+    return text[:PREVIEW_CONTENT_CHARS] + "…"
+
+
+class _ShownAs(widgets.Widget):
+    """Renders a value for the preview through `show` (masking, shortening)."""
+
+    def __init__(self, show):
+        super().__init__()
+        self.show = show
+
+    def render(self, value, obj=None, **kwargs):
+        return self.show(super().render(value))
+
+
+def _identity_label(value: str) -> str:
+    # Not get_identity_type_display(): it hashes every lazy label, per call, per row.
+    return str(IdentityType(value).label) if value in IdentityType.values else value
+
+
+class _YesNo(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return _("是") if value else _("否")
+
+
+# Columns whose full value never goes on the preview page (it is not an audited reveal,
+# see suggestions/privacy.py), for valid rows (the fields below) and invalid ones alike.
+PREVIEW_SHOWN_AS = {
+    "建议内容": _ShownAs(content_shorten),
+    "姓名": _ShownAs(mask_name),
+    "手机号码": _ShownAs(mask_phone),
+}
+
+
+class PaperPreviewDiff(resources.Diff):
+    """Each preview cell as escaped text. Every row is new (nothing to compare with), and
+    diff-match-patch's markup carries inline styles that the admin's CSP (style-src 'self')
+    refuses."""
+
+    def as_html(self):
+        return [escape(value) for value in self.right]
+
+
+class PaperImportResult(Result):
+    """import-export lists an invalid row's cells as typed, under the preview's headers:
+    show them as the preview shows valid rows, never the full name, phone or idea."""
+
+    def append_invalid_row(self, number, row, validation_error):
+        shown = {
+            header: PREVIEW_SHOWN_AS[header].render(value) if header in PREVIEW_SHOWN_AS else value
+            for header, value in row.items()
+        }
+        super().append_invalid_row(number, shown, validation_error)
+
+
 class PaperSuggestionResource(resources.ModelResource):
     """One row of the template -> one idea through suggestion_submit."""
 
+    # The dry-run preview is import-export's diff table of these fields (skip_diff = False),
+    # read from the instance import_instance fills with the cleaned row, under the template's
+    # headers. Display only: import_instance does the cleaning, suggestion_submit the storing.
+    title = fields.Field(attribute="title", column_name="标题", readonly=True)
+    content = fields.Field(
+        attribute="content",
+        column_name="建议内容",
+        widget=PREVIEW_SHOWN_AS["建议内容"],
+        readonly=True,
+    )
+    topic = fields.Field(attribute="topic__name", column_name="主题", readonly=True)
+    unit = fields.Field(attribute="unit__name", column_name="建议单位", readonly=True)
+    identity_type = fields.Field(
+        attribute="identity_type",
+        column_name="身份",
+        widget=_ShownAs(_identity_label),
+        readonly=True,
+    )
+    name = fields.Field(
+        attribute="name", column_name="姓名", widget=PREVIEW_SHOWN_AS["姓名"], readonly=True
+    )
+    phone = fields.Field(
+        attribute="phone",
+        column_name="手机号码",
+        widget=PREVIEW_SHOWN_AS["手机号码"],
+        readonly=True,
+    )
+    publish_consent = fields.Field(
+        attribute="publish_consent", column_name="同意公开展示", widget=_YesNo(), readonly=True
+    )
+
     class Meta:
         model = PaperSuggestion
-        fields = ()
+        fields = tuple(field for _header, field in COLUMNS)  # the template's order
         import_id_fields = ()
         force_init_instance = True
         clean_model_instances = False
-        skip_diff = True
+        skip_diff = False  # the diff is the preview (dry run only, see import_data)
         use_transactions = True
+
+    @classmethod
+    def get_result_class(cls):
+        return PaperImportResult
+
+    def get_diff_class(self):
+        return PaperPreviewDiff
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -208,6 +314,12 @@ class PaperSuggestionResource(resources.ModelResource):
         # Nothing is stored unless every row is valid: roll back on any row error.
         kwargs["rollback_on_validation_errors"] = True
         kwargs["use_transactions"] = True
+        # The diff is the preview. The confirm step answers with a redirect, so it skips the
+        # diff (about 0.2 ms a row, 2 s per 10,000 rows) and holds the campaign row no
+        # longer than before. On a copy: the class's options are shared by every instance,
+        # and import-export itself writes to them (store_instance).
+        self._meta = copy(self._meta)
+        self._meta.skip_diff = not kwargs.get("dry_run", False)
         return super().import_data(dataset, **kwargs)
 
     def before_import(self, dataset, **kwargs):
@@ -254,6 +366,8 @@ class PaperSuggestionResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
         instance._intake = cleaned
+        for field, value in cleaned.items():  # for the preview (and the admin log's repr)
+            setattr(instance, field, value)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if kwargs.get("dry_run"):

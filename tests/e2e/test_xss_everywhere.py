@@ -109,6 +109,7 @@ def test_payloads_from_form_api_and_excel_import_stay_text_on_every_page(
     admin.locator("input[name=import_file]").set_input_files(str(upload))
     admin.locator("#content form input[type=submit]").click()
     expect(admin.get_by_role("button", name="确认导入")).to_be_visible()
+    expect(admin.get_by_text(titles[Channel.PAPER]).first).to_be_visible()  # previewed as text
     assert admin.locator(INJECTED).count() == 0
     shot(admin, "xss-import-preview")
     admin.locator("input[type=submit][name=confirm]").click()

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from suggestions.models import Suggestion
-from suggestions.paper_import import HEADERS, SAMPLE_ROW
+from suggestions.paper_import import HEADERS, SAMPLE_ROW, PaperSuggestionResource, xlsx_dataset
 from units.roles import Role, assign_role
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +94,71 @@ def test_row_errors_are_listed_in_chinese_by_row_and_column_and_nothing_is_store
     assert "手机号码" in html and "11位" in html and "没有名为“火星县”的单位" in html
     assert "建议内容至少 20 个字" in html
     assert not Suggestion.objects.exists()
+
+
+def test_the_preview_shows_every_row_as_it_will_be_stored_with_contact_masked(client, staff):
+    long_idea = "建议在城区主要路口增设夜间公交线路和候车亭照明，方便市民夜间出行，" * 3
+    data = xlsx(
+        [
+            row(),
+            row(
+                标题="城区夜间公交线路延长",
+                建议内容=long_idea,
+                主题="城乡建设",
+                建议单位="城区",
+                身份="专家学者",
+                姓名="欧阳娜娜",
+                手机号码="13900000001",
+                同意公开展示="是",
+            ),
+        ]
+    )
+
+    preview = upload(client, data)
+
+    html = preview.content.decode()
+    assert "confirm_form" in preview.context
+    for header in ("标题", "建议内容", "主题", "建议单位", "身份", "姓名", "手机号码"):
+        assert f"<th>{header}</th>" in html
+    assert "在泽州县建设农产品冷链物流中心" in html and "城区夜间公交线路延长" in html
+    assert "泽州县" in html and "城区" in html and "城乡建设" in html and "专家学者" in html
+    assert "138****5678" in html and "139****0001" in html
+    assert "张*" in html and "欧***" in html
+    assert long_idea[:40] + "…" in html and long_idea[:41] not in html
+    for secret in ("13812345678", "13900000001", "张三", "欧阳娜娜"):
+        assert secret not in html
+    assert not Suggestion.objects.exists()
+
+
+def test_an_invalid_row_keeps_its_error_and_its_contact_stays_masked(client, staff):
+    data = xlsx([row(), row(姓名="欧阳娜娜", 手机号码="13900000001", 建议单位="火星县")])
+
+    preview = upload(client, data)
+
+    html = preview.content.decode()
+    assert "confirm_form" not in preview.context
+    assert "没有名为“火星县”的单位" in html and "建议单位" in html
+    assert "欧***" in html and "139****0001" in html
+    assert "欧阳娜娜" not in html and "13900000001" not in html
+
+
+def test_the_confirm_step_stores_without_building_the_preview(staff):
+    result = PaperSuggestionResource().import_data(
+        xlsx_dataset(xlsx([row()])), dry_run=False, user=staff
+    )
+
+    assert [r.diff for r in result.rows] == [None]
+    assert Suggestion.objects.get().title == SAMPLE_ROW[0]
+    assert PaperSuggestionResource._meta.skip_diff is False  # the class keeps its preview
+
+
+def test_markup_in_a_cell_is_previewed_as_text(client, staff):
+    payload = "<svg onload=alert(1)>"
+    data = xlsx([row(标题=f"纸质{payload}", 姓名=payload)])
+
+    html = upload(client, data).content.decode()
+
+    assert payload not in html and "纸质&lt;svg onload=alert(1)&gt;" in html
 
 
 @pytest.mark.parametrize(
