@@ -2,19 +2,24 @@
 """Benchmark of the screening desk at scale (a script, not a test).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jc_screening_bench \
-        /work/venv/bin/python bench/screening.py --rows 1000000
+        .venv/bin/python bench/screening.py --rows 1000000
 
 Steps: migrate the bench database, load the 153 units, generate --rows ideas
 with consistent status history by COPY (skipped when the table already holds
 that many; --regenerate forces it), ANALYZE, then time admin changelist pages
 through Django's test client (screener of the largest county and the city
 reviewer; unfiltered/filtered, page 1 and 500, a Chinese search) and a bulk
-shortlist of 1,000 ideas, printing p50/p95 and the number of SQL queries.
+shortlist of 1,000 ideas, printing p50/p95/max, the SQL time, the longest pause
+of Python's garbage collector and the number of SQL queries. Like every gunicorn
+worker (gunicorn.conf.py), the process calls gc.freeze() once loaded and warmed
+up; --no-freeze shows the difference.
 """
 
 import argparse
+import gc
 import importlib
 import io
+import math
 import os
 import random
 import resource
@@ -97,9 +102,9 @@ STATUS_MIX = [("collected", 55), ("shortlisted", 20), ("excellent", 5), ("set_as
 
 
 def _percentile(values, q):
+    """Nearest rank: the smallest value with at least q % of the samples at or below it."""
     values = sorted(values)
-    index = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
-    return values[index]
+    return values[max(0, math.ceil(q / 100 * len(values)) - 1)]
 
 
 def generate(rows: int, seed: int = 2021) -> None:
@@ -214,18 +219,39 @@ def generate(rows: int, seed: int = 2021) -> None:
     print(f"  VACUUM ANALYZE {time.perf_counter() - t1:.1f} s; generation total {total:.1f} s")
 
 
+class GcClock:
+    """Time spent in Python's cyclic garbage collector, to tell its pauses from SQL."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self._started = None
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            self.seconds += time.perf_counter() - self._started
+            self._started = None
+
+
+GC_CLOCK = GcClock()
+
+
 def timed(client, url, params, repeat):
-    durations, queries, sql = [], [], []
+    durations, queries, sql, gc_ms = [], [], [], []
     for _ in range(repeat):
+        gc_before = GC_CLOCK.seconds
         with CaptureQueriesContext(connection) as ctx:
             t = time.perf_counter()
             response = client.get(url, params)
             durations.append((time.perf_counter() - t) * 1000)
         if response.status_code != 200:  # e.g. page 500 of a small table redirects
             return None
+        gc_ms.append((GC_CLOCK.seconds - gc_before) * 1000)
         queries.append(len(ctx.captured_queries))
         sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-    return durations, queries, sql
+    return durations, queries, sql, gc_ms
 
 
 def users():
@@ -267,9 +293,12 @@ def export(user):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave gc.freeze() out (to compare)"
+    )
     parser.add_argument(
         "--only-export", action="store_true", help="only time the screener's .xlsx export"
     )
@@ -314,7 +343,13 @@ def main():
         ("reviewer", reviewer, "search 红色旅游", {"q": "红色旅游"}),
         ("reviewer", reviewer, "search receipt", {"q": "JC2021-0500000"}),
     ]
-    print(f"{'who':9} {'page':34} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'queries':>8}")
+    if not args.no_freeze:
+        # As gunicorn.conf.py does in every worker once the app is loaded.
+        gc.freeze()
+    print(
+        f"{'who':9} {'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL p50':>8} "
+        f"{'GC max':>7} {'queries':>8}"
+    )
     for who, user, label, params in scenarios:
         client = Client()
         client.force_login(user)
@@ -323,10 +358,11 @@ def main():
         if measured is None:
             print(f"{who:9} {label:34} (page out of range)")
             continue
-        durations, queries, sql = measured
+        durations, queries, sql, gc_ms = measured
         print(
             f"{who:9} {label:34} {statistics.median(durations):8.1f} "
-            f"{_percentile(durations, 95):8.1f} {statistics.median(sql):8.1f} {max(queries):8d}"
+            f"{_percentile(durations, 95):8.1f} {max(durations):8.1f} "
+            f"{statistics.median(sql):8.1f} {max(gc_ms):7.1f} {max(queries):8d}"
         )
 
     if not args.skip_bulk:
