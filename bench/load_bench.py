@@ -694,19 +694,12 @@ def main():
         "--env", action="append", default=[], help="extra KEY=VALUE for the server (experiments)"
     )
     opts = parser.parse_args()
-    command = "bench/load " + " ".join(sys.argv[1:])
+    command = " ".join(["bench/load", *sys.argv[1:]])
     if opts.desk < 1 or opts.leaders < 1:
         parser.error("--desk and --leaders must be at least 1")
 
-    env = production_env(
-        DB_NAME,
-        opts.redis,
-        # Every client is 127.0.0.1: the limiter runs, its limits are lifted.
-        INTAKE_RATE_PER_IP_PER_HOUR="1000000000",
-        INTAKE_RATE_PER_PHONE_PER_DAY="1000000000",
-        INTAKE_RATE_LOOKUP_PER_IP_PER_HOUR="1000000000",
-    )
-    env.update(item.split("=", 1) for item in opts.env)
+    # Every client is 127.0.0.1: the limiter runs with its limits lifted.
+    env = production_env(DB_NAME, opts.redis, opts.env)
     import redis
     from celery import Celery
 
