@@ -20,59 +20,31 @@ Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1
 
 import argparse
 import multiprocessing
-import os
-import re
-import secrets
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import time
 import urllib.parse
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from benchlib import (
+    PY,
+    build,
+    csrf_pair,
+    database_prepare,
+    gunicorn_start,
+    http,
+    percentile,
+    production_env,
+    psql,
+    run,
+    wait_up,
+)
+
 DB_NAME = "jc_intake_bench"
 CONTENT = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，提升城市宜居水平。编号"
 
 
-def run(cmd, env, **kwargs):
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, text=True, **kwargs)
-
-
-def psql(sql: str, db: str = "postgres") -> str:
-    out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip()
-
-
 def prepare(env) -> dict:
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
-    psql(f"CREATE DATABASE {DB_NAME}")
-    run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
-    run([PY, "manage.py", "seed_units"], env, capture_output=True)
-    # Production storage (manifest) refuses missing source maps; main ships Bootstrap's
-    # maps (commit "Ship Bootstrap's source maps…"). Until this branch has them,
-    # stand in empty ones for the collectstatic run only.
-    vendor = ROOT / "static" / "vendor" / "bootstrap"
-    stand_ins = [
-        vendor / name
-        for name in ("bootstrap.bundle.min.js.map", "bootstrap.min.css.map")
-        if not (vendor / name).exists()
-    ]
-    for path in stand_ins:
-        path.write_text("{}")
-    try:
-        run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env)
-    finally:
-        for path in stand_ins:
-            path.unlink()
+    database_prepare(DB_NAME, env)
     script = (
         "from suggestions.demo import demo_campaign_ensure\n"
         "from suggestions.models import Campaign\n"
@@ -95,33 +67,6 @@ def rows() -> int:
 
 
 # --- load generator (runs in child processes) ------------------------------------
-
-
-def http(port: int, raw: bytes) -> tuple[int, bytes]:
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(raw)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    data = b"".join(chunks)
-    return int(data[9:12]), data
-
-
-def build(method: str, path: str, *, body: bytes = b"", headers: dict | None = None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
-    for name, value in (headers or {}).items():
-        lines.append(f"{name}: {value}")
-    if method == "POST":
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-def csrf_pair(port: int) -> tuple[str, str]:
-    """GET /submit/ like a browser: the csrftoken cookie and the form's hidden token."""
-    _status, data = http(port, build("GET", "/submit/"))
-    cookie = re.search(rb"Set-Cookie: csrftoken=([^;]+)", data).group(1).decode()
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', data).group(1).decode()
-    return cookie, token
 
 
 def client_loop(args) -> tuple[list[float], int, int, dict]:
@@ -219,23 +164,6 @@ def drive(scenario, port, seconds, clients, ctx):
     return latencies, successes, errors, elapsed, kinds
 
 
-def percentile(sorted_values, q):
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
-
-
-def wait_up(port: int, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if http(port, build("GET", "/bench/constant/"))[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not come up")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10)
@@ -249,43 +177,13 @@ def main():
     )
     opts = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-        "REDIS_URL": opts.redis,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "INTAKE_BENCH_VIEWS": "1",
-        # The limiter still runs (two Redis INCRs per POST); the limits are lifted
-        # because every request comes from 127.0.0.1.
-        "INTAKE_RATE_PER_IP_PER_HOUR": "1000000000",
-        "INTAKE_RATE_PER_PHONE_PER_DAY": "1000000000",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.update(item.split("=", 1) for item in opts.env)
+    # The limiter still runs (two Redis INCRs per POST) with its limits lifted.
+    env = production_env(DB_NAME, opts.redis, opts.env, INTAKE_BENCH_VIEWS="1")
     print("preparing database", DB_NAME, "…", flush=True)
     ctx = prepare(env)
-    gunicorn = shutil.which("gunicorn", path=str(Path(PY).parent)) or "gunicorn"
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "jincheng_portal.wsgi",
-            "-w",
-            str(opts.workers),
-            "-b",
-            f"127.0.0.1:{opts.port}",
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = gunicorn_start(env, workers=opts.workers, port=opts.port)
     try:
-        wait_up(opts.port)
+        wait_up(opts.port, "/bench/constant/")
         labels = {
             "a": "(a) constant view",
             "b": "(b) minimal form+insert",
