@@ -19,6 +19,7 @@ receipt and is not counted twice).
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -282,8 +283,25 @@ class TallyResult:
     written: bool
 
 
-def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
-    """Compute and store the campaign's snapshot; safe to run twice or concurrently."""
+def _stored_run(campaign_id: int, run_key: str) -> TallyRun | None:
+    return TallyRun.objects.filter(campaign_id=campaign_id, run_key=run_key).first()
+
+
+def tally_run(
+    *, campaign_id: int, now: datetime | None = None, run_key: str | None = None
+) -> TallyResult:
+    """Compute and store the campaign's snapshot; safe to run twice or concurrently.
+
+    run_key names the request the run answers (the Celery task passes its task id).
+    Called again with the same key (a redelivered message whose first delivery
+    committed before its worker died, or two deliveries at once) it returns the run
+    stored under that key (written=False) without recomputing or writing anything.
+    Without a key every call is a run of its own (the tally command, in-process calls).
+    """
+    if run_key is None:
+        run_key = uuid.uuid4().hex
+    elif (stored := _stored_run(campaign_id, run_key)) is not None:
+        return TallyResult(run=stored, written=False)
     started = time.monotonic()
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settle_seconds())
@@ -301,6 +319,10 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
         # Runs of one campaign write one after the other; an older run never
         # overwrites a newer one.
         Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        # Another delivery of the same request may have stored it while this one
+        # computed (the lock makes it wait for that one's COMMIT).
+        if (stored := _stored_run(campaign_id, run_key)) is not None:
+            return TallyResult(run=stored, written=False)
         latest = TallyRun.objects.filter(campaign_id=campaign_id).order_by("-cutoff").first()
         if latest is not None and latest.cutoff > cutoff:
             return TallyResult(run=latest, written=False)
@@ -355,6 +377,7 @@ def tally_run(*, campaign_id: int, now: datetime | None = None) -> TallyResult:
             finished_at=timezone.now(),
             duration_ms=int((time.monotonic() - started) * 1000),
             rows_written=len(rows_today) + len(rows_past) + len(stale_today) + len(stale_past),
+            run_key=run_key,
         )
     return TallyResult(run=run, written=True)
 

@@ -67,22 +67,32 @@ def suggestion_outcome_notify_catch_up() -> int:
 
 
 # Tallies and reports
-@shared_task(name="suggestions.tally_campaign", **_RETRY)
-def tally_campaign(campaign_id: int) -> int:
-    """Snapshot one campaign's figures; returns the run's id (an upsert: retry-safe)."""
+@shared_task(name="suggestions.tally_campaign", bind=True, **_RETRY)
+def tally_campaign(self, campaign_id: int, run_key: str | None = None) -> int:
+    """Snapshot one campaign's figures, once per run key; returns the run's id.
+
+    The key defaults to the task's id, which a redelivered message (a worker killed
+    after its COMMIT, before the acknowledgement) and an autoretry keep: the redo
+    returns the stored run instead of computing and storing a second one.
+    """
     from suggestions.aggregation import tally_run
 
-    return tally_run(campaign_id=campaign_id).run.pk
+    key = run_key or self.request.id
+    return tally_run(campaign_id=campaign_id, run_key=key).run.pk
 
 
-@shared_task(name="suggestions.tally_active_campaigns")
-def tally_active_campaigns() -> list[int]:
-    """Beat entry (every 10 minutes): one tally task per active campaign."""
+@shared_task(name="suggestions.tally_active_campaigns", bind=True)
+def tally_active_campaigns(self) -> list[int]:
+    """Beat entry (every 10 minutes): one tally task per active campaign.
+
+    Every tally of one run carries this task's id as its run key, so a redelivered
+    run queues the same tallies again and they are not stored twice.
+    """
     from suggestions.models import Campaign
 
     ids = list(Campaign.objects.filter(is_active=True).values_list("pk", flat=True))
     for campaign_id in ids:
-        tally_campaign.delay(campaign_id)
+        tally_campaign.delay(campaign_id, run_key=self.request.id)
     return ids
 
 

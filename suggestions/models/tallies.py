@@ -16,7 +16,12 @@ class Dimension(models.TextChoices):
 
 
 class TallyRun(models.Model):
-    """One finished tally: the moment its figures describe (cutoff) and what it cost."""
+    """One finished tally: the moment its figures describe (cutoff) and what it cost.
+
+    run_key names the request that asked for it (the tally task's Celery id, which a
+    redelivered or retried message keeps): a redo finds the stored run instead of
+    adding a second one.
+    """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tally_runs")
     # Figures count every idea received and every decision taken up to this moment.
@@ -26,10 +31,15 @@ class TallyRun(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     rows_written = models.PositiveIntegerField(default=0)
+    run_key = models.CharField(_("批次标识"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("统计批次")
         verbose_name_plural = _("统计批次")
+        constraints = [
+            # The redo key: a redelivered task finds the run its first delivery stored.
+            models.UniqueConstraint(fields=["campaign", "run_key"], name="one_tally_run_per_key"),
+        ]
         indexes = [
             # Readers: the latest run of a campaign.
             models.Index(fields=["campaign", "-cutoff"], name="tallyrun_campaign_cutoff"),

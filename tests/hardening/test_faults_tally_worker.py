@@ -11,9 +11,9 @@ there. On SQLite it holds the write lock (``BEGIN IMMEDIATE``); the worker's run
 waits at its first transaction. Either way the killed run has started and written
 nothing; the next worker (visibility timeout 5 s) must redo it exactly once.
 
-One more report test (PostgreSQL) kills the worker after it has sent its COMMIT: that
-report commits after all and the message is still redone; the report's run key (the
-task id) makes the redo return it instead of storing a second one.
+Two more tests (PostgreSQL), a tally and a report, kill the worker after it has sent
+its COMMIT: that run or report commits after all and the message is still redone; the
+run key (the task id) makes the redo return it instead of storing a second one.
 """
 
 import io
@@ -188,6 +188,52 @@ def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
     print(
         f"-> redone by the next worker {took:.1f} s after the kill: one run, equal to a clean run"
     )
+
+
+def test_a_worker_killed_after_its_tally_commit_leaves_one_run_equal_to_a_clean_run(
+    units, campaign, private_redis, tmp_path
+):
+    """The window the mid-tally test stays out of: the COMMIT is sent, the ack is not.
+
+    Django's foreign keys are checked at COMMIT (DEFERRABLE INITIALLY DEFERRED): with the
+    city unit's row locked FOR UPDATE, tally_run inserts the campaign's first Tally rows
+    (the city's among them) and its TallyRun, then waits in COMMIT for the foreign-key
+    check's row lock. The whole worker is killed there and the lock released: the dead
+    worker's run commits, its message is redelivered, and the redo (same task id, so the
+    same run key) returns that run instead of computing and storing a second one.
+    PostgreSQL only: SQLite has no lock that lets a COMMIT start and wait.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: a COMMIT waiting on a lock (SQLite: in-process test)")
+    _seed(campaign, units)
+    city = units["晋城市"]
+    runs = TallyRun.objects.filter(campaign=campaign)
+
+    took, redo_result = _kill_mid_task_then_redo(
+        private_redis,
+        tmp_path,
+        (f"SELECT id FROM {city._meta.db_table} WHERE id = %s FOR UPDATE", [city.pk]),  # noqa: S608
+        "suggestions.tally_campaign",
+        [campaign.pk],
+        done=runs.exists,
+        extra_env={"TALLY_SETTLE_SECONDS": "0"},
+        after_commit=True,
+    )
+
+    assert runs.count() == 1
+    assert redo_result == str(runs.get().pk)  # the redo returned the dead worker's run
+    after_kill = _tally_rows(campaign.pk)
+    assert Tally.objects.get(campaign=campaign, unit=city, dimension="all").total == IDEAS
+
+    # A clean run of the same data, in this process, from nothing.
+    Tally.objects.filter(campaign=campaign).delete()
+    runs.delete()
+    with override_settings(TALLY_SETTLE_SECONDS=0):
+        tally_run(campaign_id=campaign.pk)
+    assert after_kill == _tally_rows(campaign.pk)
+    assert len(after_kill) > 20
+    print(f"\nworker killed after its tally COMMIT ({IDEAS} ideas, {len(after_kill)} tally rows)")
+    print(f"-> redelivered {took:.1f} s after the kill: still one run, equal to a clean run")
 
 
 def test_a_worker_killed_mid_report_leaves_one_report_equal_to_a_clean_one(

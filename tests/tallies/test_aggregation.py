@@ -6,7 +6,17 @@ from django.db import connection
 from django.utils import timezone
 
 from suggestions.aggregation import campaign_totals, tallies_live, tally_run
-from suggestions.models import Channel, Dimension, IdentityType, Status, Suggestion, Tally, TallyRun
+from suggestions.models import (
+    Campaign,
+    Channel,
+    Dimension,
+    IdentityType,
+    Status,
+    Suggestion,
+    Tally,
+    TallyRun,
+)
+from suggestions.tasks import tally_campaign
 from tests.tallies.conftest import make_ideas, move
 
 S, E, X = Status.SHORTLISTED, Status.EXCELLENT, Status.SET_ASIDE
@@ -145,6 +155,60 @@ def test_two_tallies_running_at_once_give_the_same_rows(units, campaign, scenari
         thread.join()
     assert errors == []
     assert _snapshot(campaign) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivered_tally_task_finds_its_run_instead_of_computing_a_second(
+    units, campaign, scenario
+):
+    """A worker killed after its COMMIT, before it acknowledged the message.
+
+    The broker then delivers the same message again: same task id, same arguments.
+    apply() runs exactly that in this process, each delivery in its own committed
+    transaction, on whichever database the suite runs (SQLite or PostgreSQL)."""
+    runs = TallyRun.objects.filter(campaign=campaign)
+    delivery = {"args": [campaign.pk], "task_id": "9b3f27ae-redelivered"}
+
+    first = tally_campaign.apply(**delivery)
+    stored = _snapshot(campaign)
+    # A change between the two deliveries: a recomputing redo would count it.
+    idea = Suggestion.objects.filter(campaign=campaign, status=Status.COLLECTED).first()
+    Suggestion.objects.filter(pk=idea.pk).update(status=Status.EXCELLENT)
+    redo = tally_campaign.apply(**delivery)
+
+    assert first.successful() and redo.successful()
+    assert redo.result == first.result
+    assert runs.count() == 1
+    assert runs.get().run_key == "9b3f27ae-redelivered"
+    # The redo returned what the first delivery stored: nothing recomputed, nothing written.
+    assert _snapshot(campaign) == stored
+
+    # Equal to a clean run of the same data, from nothing (no key: a run of its own).
+    Suggestion.objects.filter(pk=idea.pk).update(status=Status.COLLECTED)
+    Tally.objects.filter(campaign=campaign).delete()
+    runs.delete()
+    clean = tally_run(campaign_id=campaign.pk)
+    assert clean.written and clean.run.run_key not in ("", "9b3f27ae-redelivered")
+    assert _snapshot(campaign) == stored
+    assert len(stored) > 20
+
+
+def test_a_run_key_is_one_run_per_campaign_and_calls_without_one_are_runs_of_their_own(
+    units, campaign, scenario
+):
+    now = timezone.now()
+    other = Campaign.objects.create(
+        name="另一次征集", slug="other", receipt_prefix="OT2022", opens_at=now,
+        closes_at=now + timedelta(days=30),
+    )  # fmt: skip
+    # tally_active_campaigns gives the tallies of one beat run the same key: one per campaign.
+    for campaign_id in (campaign.pk, other.pk, campaign.pk):
+        tally_run(campaign_id=campaign_id, run_key="beat-1")
+    assert TallyRun.objects.filter(run_key="beat-1").count() == 2
+    # The tally command passes no key: a new run each time.
+    tally_run(campaign_id=campaign.pk)
+    tally_run(campaign_id=campaign.pk)
+    assert TallyRun.objects.filter(campaign=campaign).count() == 3
 
 
 def test_a_run_killed_while_writing_leaves_the_previous_snapshot_intact(

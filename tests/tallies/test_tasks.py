@@ -92,3 +92,23 @@ def test_a_redelivered_daily_run_stores_each_report_once(units, campaign, settle
         assert Report.objects.count() == 2 * expected
     finally:
         app.conf.task_always_eager = eager
+
+
+def test_a_redelivered_beat_tally_run_stores_each_campaigns_run_once(units, campaign, settled):
+    """tally_active_campaigns gives its tallies its own task id as their run key: delivered
+    twice (a worker killed after queueing them), it queues the same tallies, stored once."""
+    from jincheng_portal.celery import app
+    from suggestions.tasks import tally_active_campaigns
+
+    make_ideas(campaign, units["东街街道"], 2)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # the queued tally tasks run here, in this process
+    try:
+        assert tally_active_campaigns.apply(task_id="beat-redelivered").result == [campaign.pk]
+        assert tally_active_campaigns.apply(task_id="beat-redelivered").result == [campaign.pk]
+        assert TallyRun.objects.count() == 1
+        assert TallyRun.objects.get().run_key == "beat-redelivered"
+        tally_active_campaigns.apply(task_id="beat-ten-minutes-later")  # another run
+        assert TallyRun.objects.count() == 2
+    finally:
+        app.conf.task_always_eager = eager
