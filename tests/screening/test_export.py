@@ -1,7 +1,9 @@
 """The .xlsx writer itself (suggestions/exports.py): cell types, escaping, masking, headers."""
 
 import io
+import runpy
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -77,3 +79,10 @@ def test_empty_export_still_has_the_headers(db):
     count, sheet = export([])
     assert count == 0
     assert list(sheet.iter_rows(values_only=True)) == [HEADERS]
+
+
+def test_gunicorn_gives_a_whole_unit_export_time_to_finish():
+    # A sync worker is killed after `timeout` seconds of one request (default 30 s); the
+    # largest unit's export takes ~15 s on the shared machine and must never hit it.
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert settings["timeout"] >= 120
