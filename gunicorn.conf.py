@@ -12,7 +12,7 @@ import sys
 # A sync worker does not heartbeat while it handles one request, so the arbiter kills any
 # request that runs longer than `timeout` (gunicorn's default is 30 s), mid-download. The
 # longest request is the screening desk's .xlsx export of a whole unit: 173,262 rows (泽州县,
-# the largest county) take ~15 s on the shared 2-core machine (README "Screening"), twice
+# the largest county) take ~12 s on the shared 2-core machine (README "Screening"), twice
 # that under heavy load. 120 s leaves room for that, for a unit that grows, and for sending
 # the ~17 MB file to a client (keep a buffering reverse proxy such as nginx in front so a
 # slow client does not hold the worker), while a hung worker is still replaced in 2 minutes.

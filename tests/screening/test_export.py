@@ -83,6 +83,6 @@ def test_empty_export_still_has_the_headers(db):
 
 def test_gunicorn_gives_a_whole_unit_export_time_to_finish():
     # A sync worker is killed after `timeout` seconds of one request (default 30 s); the
-    # largest unit's export takes ~15 s on the shared machine and must never hit it.
+    # largest unit's export takes ~12 s on the shared machine and must never hit it.
     settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     assert settings["timeout"] >= 120
