@@ -1,11 +1,17 @@
-"""Streaming .xlsx export of ideas (openpyxl write-only: memory stays flat for any row count)."""
+"""Streaming .xlsx export of ideas.
+
+XlsxWriter in constant_memory mode: each row is written to a temporary file as soon as the
+next one starts, so memory stays flat for any row count. It replaced openpyxl's write-only
+sheet, which spent ~80 % of the export building each cell's XML through et_xmlfile; the
+whole-unit export went from 25.7 s to 12.1 s (README "Screening").
+"""
 
 import tempfile
 
+import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from suggestions.models import Channel, IdentityType, Status
 from suggestions.privacy import mask_name, mask_phone
@@ -14,6 +20,15 @@ from suggestions.privacy import mask_name, mask_phone
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
+WORKBOOK_OPTIONS = {
+    # Rows go to a temporary file as written (inline strings, no shared-string table).
+    "constant_memory": True,
+    # Text is text: never turned into a formula, a hyperlink or a number by XlsxWriter.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
 
 def cell_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -21,32 +36,38 @@ def cell_safe(value):
     return value
 
 
+def _headers():
+    return [
+        _("回执号"),
+        _("标题"),
+        _("内容"),
+        _("建议单位"),
+        _("主题"),
+        _("渠道"),
+        _("身份"),
+        _("状态"),
+        _("平均分"),
+        _("评分人数"),
+        _("收到时间"),
+        _("姓名"),
+        _("手机号"),
+    ]
+
+
 def suggestions_xlsx_write(*, queryset: QuerySet, reveal: bool, fileobj) -> int:
     """Write the ideas to fileobj as .xlsx; contact masked unless reveal. Returns the row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("金点子"))
-    sheet.append(
-        [
-            _("回执号"),
-            _("标题"),
-            _("内容"),
-            _("建议单位"),
-            _("主题"),
-            _("渠道"),
-            _("身份"),
-            _("状态"),
-            _("平均分"),
-            _("评分人数"),
-            _("收到时间"),
-            _("姓名"),
-            _("手机号"),
-        ]
-    )
-    channels, identities, statuses = (
-        dict(Channel.choices),
-        dict(IdentityType.choices),
-        dict(Status.choices),
-    )
+    workbook = xlsxwriter.Workbook(fileobj, WORKBOOK_OPTIONS)
+    sheet = workbook.add_worksheet(_("金点子"))
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet.set_column(10, 10, 19)
+    for col, header in enumerate(_headers()):
+        sheet.write_string(0, col, header)
+
+    # Labels translated once, not per row.
+    channels = {key: str(label) for key, label in Channel.choices}
+    identities = {key: str(label) for key, label in IdentityType.choices}
+    statuses = {key: str(label) for key, label in Status.choices}
+    local_zone = timezone.get_current_timezone()
     rows = queryset.values_list(
         "receipt",
         "title",
@@ -62,31 +83,42 @@ def suggestions_xlsx_write(*, queryset: QuerySet, reveal: bool, fileobj) -> int:
         "name",
         "phone",
     )
+    write_string = sheet.write_string
+    write_number = sheet.write_number
+    write_datetime = sheet.write_datetime
     count = 0
-    for row in rows.iterator(chunk_size=CHUNK):
+    for count, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
         (receipt, title, content, unit, topic, channel, identity, status) = row[:8]
         score_mean, score_count, received_at, name, phone = row[8:]
         if not reveal:
             name, phone = mask_name(name), mask_phone(phone)
-        sheet.append(
-            [
-                cell_safe(receipt),
-                cell_safe(title),
-                cell_safe(content),
-                cell_safe(unit),
-                cell_safe(topic),
-                str(channels.get(channel, channel)),
-                str(identities.get(identity, identity)),
-                str(statuses.get(status, status)),
-                round(score_mean, 2) if score_mean is not None else None,
-                score_count,
-                timezone.localtime(received_at).replace(tzinfo=None),
-                cell_safe(name),
-                cell_safe(phone),
-            ]
-        )
-        count += 1
-    workbook.save(fileobj)
+        # Text columns; an empty value (no topic, no phone) leaves the cell empty.
+        if receipt:
+            write_string(count, 0, cell_safe(receipt))
+        if title:
+            write_string(count, 1, cell_safe(title))
+        if content:
+            write_string(count, 2, cell_safe(content))
+        if unit:
+            write_string(count, 3, cell_safe(unit))
+        if topic:
+            write_string(count, 4, cell_safe(topic))
+        write_string(count, 5, channels.get(channel, channel))
+        write_string(count, 6, identities.get(identity, identity))
+        write_string(count, 7, statuses.get(status, status))
+        if name:
+            write_string(count, 11, cell_safe(name))
+        if phone:
+            write_string(count, 12, cell_safe(phone))
+        if score_mean is not None:
+            write_number(count, 8, round(score_mean, 2))
+        if score_count is not None:
+            write_number(count, 9, score_count)
+        if received_at is not None:
+            write_datetime(
+                count, 10, received_at.astimezone(local_zone).replace(tzinfo=None), date_format
+            )
+    workbook.close()
     return count
 
 
