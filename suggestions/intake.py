@@ -18,6 +18,7 @@ Guarantees, whatever the channel:
   fails or slows the request (see suggestion_received_queue).
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -29,6 +30,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,10 +157,20 @@ def _fields_clean(
     return cleaned
 
 
-def _campaign_open_sql(campaign: Campaign, now) -> tuple[str, list]:
-    table = connection.ops.quote_name(Campaign._meta.db_table)
-    sql = f"SELECT 1 FROM {table} WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"  # noqa: S608 (table from model meta)
-    return sql, [campaign.pk, now, now]
+# The campaign is open: active, and now within its dates.
+_OPEN = "id = %s AND is_active AND opens_at <= %s AND closes_at > %s"
+
+
+@functools.cache
+def _lock_and_recheck_sql_postgres() -> str:
+    # Written out once rather than compiled by the ORM per submission (a tenth of its CPU).
+    ideas = connection.ops.quote_name(Suggestion._meta.db_table)
+    campaigns = connection.ops.quote_name(Campaign._meta.db_table)
+    # Table names come from model meta, values travel as parameters.
+    repeat = "fingerprint = %s AND received_at >= %s"
+    first = f"SELECT id FROM {ideas} WHERE {repeat} ORDER BY id LIMIT 1"  # noqa: S608
+    is_open = f"SELECT 1 FROM {campaigns} WHERE {_OPEN}"  # noqa: S608
+    return f"SELECT pg_advisory_xact_lock(%s); SELECT ({first}), EXISTS ({is_open})"
 
 
 def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestion | None:
@@ -168,27 +180,25 @@ def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestio
     Must run inside a transaction: the lock is held until it ends.
     """
     window_start = now - timedelta(seconds=settings.INTAKE_DUPLICATE_WINDOW_SECONDS)
-    query = Suggestion.objects.filter(
-        fingerprint=fingerprint, received_at__gte=window_start
-    ).order_by("id")[:1]
-    open_sql, open_params = _campaign_open_sql(campaign, now)
     if connection.vendor != "postgresql":
         # SQLite: the project opens transactions with BEGIN IMMEDIATE, which
         # takes the database's write lock up front; writers are already serialised.
-        with connection.cursor() as cursor:
-            cursor.execute(open_sql, open_params)
-            if cursor.fetchone() is None:
-                raise CampaignClosed
-        return query.first()
+        open_now = Q(is_active=True, opens_at__lte=now, closes_at__gt=now)
+        if not Campaign.objects.filter(open_now, pk=campaign.pk).exists():
+            raise CampaignClosed
+        return (
+            Suggestion.objects.filter(fingerprint=fingerprint, received_at__gte=window_start)
+            .order_by("id")
+            .first()
+        )
     # Signed 64-bit key from the hash. Two statements, one round trip: the
     # SELECT takes its snapshot after the lock is granted, so it sees the row
     # of whoever held the lock before us.
     key = int(fingerprint[:16], 16) - (1 << 63)
-    select_sql, select_params = query.values_list("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT pg_advisory_xact_lock(%s); SELECT ({select_sql}), EXISTS ({open_sql})",
-            [key, *select_params, *open_params],
+            _lock_and_recheck_sql_postgres(),
+            [key, fingerprint, window_start, campaign.pk, now, now],
         )
         first_id, is_open = cursor.fetchone()
     if not is_open:
@@ -199,8 +209,7 @@ def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestio
 def _numbers_reserve(*, campaign: Campaign, now, count: int) -> range:
     """Move the campaign's last_sequence on by count if (and only if) it is open."""
     table = connection.ops.quote_name(Campaign._meta.db_table)
-    where = "WHERE id = %s AND is_active AND opens_at <= %s AND closes_at > %s"
-    bump = f"UPDATE {table} SET last_sequence = last_sequence + %s {where}"  # noqa: S608 (table from model meta)
+    bump = f"UPDATE {table} SET last_sequence = last_sequence + %s WHERE {_OPEN}"  # noqa: S608 (table from model meta)
     if connection.vendor == "postgresql" and connection.get_autocommit():
         # One statement, one round trip, its own implicit transaction;
         # set_config(…, true) is SET LOCAL for just this statement's commit.
