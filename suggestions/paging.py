@@ -38,7 +38,9 @@ class EstimatedCountPaginator(Paginator):
         if estimate is not None and estimate >= EXACT_BELOW:
             self.count_is_estimate = True
             return estimate
-        capped = queryset.order_by()[: EXACT_BELOW + 1].count()
+        # values("pk"): the rows' annotations (e.g. a group-size subquery per row)
+        # would otherwise be computed for every row counted.
+        capped = queryset.order_by().values("pk")[: EXACT_BELOW + 1].count()
         if capped <= EXACT_BELOW:
             return capped
         self.count_is_estimate = True
