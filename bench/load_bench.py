@@ -86,6 +86,9 @@ SEARCH_WORDS = ["旅游", "公园", "停车", "养老", "太行", "古村落"]
 SETUP_LOGIN = "staff login (before the clock)"
 STAGES = ("已收集", "初选入围", "优秀金点子", "未入选")
 CHANGELIST = "/admin/suggestions/suggestion/"
+# This script's bare Celery app does not read the portal's settings: send the tally
+# to the queue CELERY_TASK_ROUTES gives it, as the beat's task does.
+TALLY_QUEUE = "tallies"
 LISTED = 'id="changelist"'  # on every changelist page, empty or not
 
 PREPARE_SCRIPT = """
@@ -439,7 +442,7 @@ def drive(opts, ctx, phase: int, citizens: int, seconds: float, tally):
     collected = []
     while len(collected) < clients:
         if time.monotonic() >= next_tally and time.monotonic() < started + seconds:
-            tally.send_task("suggestions.tally_campaign", args=[ctx["campaign"]])
+            tally.send_task("suggestions.tally_campaign", args=[ctx["campaign"]], queue=TALLY_QUEUE)
             tallies_sent += 1
             next_tally += opts.tally_every
         try:
@@ -630,7 +633,7 @@ def checks(opts, ctx, totals: dict, t0_sql: str, tally):
         f" ({f'{drained:.0f} s after the load' if drained is not None else f'{unchecked()} left'})",
     )
     before = len(runs())
-    tally.send_task("suggestions.tally_campaign", args=[campaign])
+    tally.send_task("suggestions.tally_campaign", args=[campaign], queue=TALLY_QUEUE)
     check(wait_for(lambda: len(runs()) > before, 120) is not None, "final tally run by the worker")
     browser = Browser(opts.port, lambda *a: None)
     login(browser, "leader")

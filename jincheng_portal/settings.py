@@ -8,6 +8,7 @@ SQLite in the project folder and Celery's filesystem broker, no servers needed.
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from jincheng_portal.env import env_bool, env_database, env_int, env_list, env_str
 
@@ -148,6 +149,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish must never hang a request: give up fast and let the caller decide.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Tallies and reports have a queue of their own: every new idea queues a near-duplicate
+# check, and after a burst of submissions the daily figures must not wait behind
+# thousands of them. Workers consume every queue listed here, taking turns.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("tallies"))
+CELERY_TASK_ROUTES = {
+    name: {"queue": "tallies"}
+    for name in (
+        "suggestions.tally_campaign",
+        "suggestions.tally_active_campaigns",
+        "suggestions.report_generate",
+        "suggestions.reports_daily",
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -112,3 +112,25 @@ def test_a_redelivered_beat_tally_run_stores_each_campaigns_run_once(units, camp
         assert TallyRun.objects.count() == 2
     finally:
         app.conf.task_always_eager = eager
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "suggestions.tally_campaign",
+        "suggestions.tally_active_campaigns",
+        "suggestions.report_generate",
+        "suggestions.reports_daily",
+    ],
+)
+def test_tallies_and_reports_have_their_own_queue_which_every_worker_consumes(task):
+    from jincheng_portal.celery import app
+
+    # Behind a burst of near-duplicate checks (default queue) a tally still runs next.
+    assert app.amqp.router.route({}, task, (), {})["queue"].name == "tallies"
+    assert (
+        app.amqp.router.route({}, "suggestions.tasks.suggestion_received", (), {})["queue"].name
+        == "celery"
+    )
+    # A worker started without -Q consumes every declared queue.
+    assert {"celery", "tallies"} <= set(app.amqp.queues)
