@@ -1,7 +1,7 @@
 """Benchmark of near-duplicate grouping at campaign scale (a script, not a test).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jc_duplicates_bench \
-        /work/venv/bin/python bench/duplicates.py [--ideas 150000] [--probes 500]
+        .venv/bin/python bench/duplicates.py [--ideas 150000] [--probes 500]
 
 Makes N short Chinese ideas (deterministic) with planted duplicates, then measures:
   1. the vectorised grouping alone (time, peak memory of a child process, recall on
