@@ -17,7 +17,8 @@ from suggestions.models import Channel, IdentityType, Status
 from suggestions.privacy import mask_name, mask_phone
 
 # Spreadsheet programs run text starting with these as a formula (CSV/XLSX injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run as a formula (OWASP CSV injection), prefixed with ' on export.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 CHUNK = 2000
 
 WORKBOOK_OPTIONS = {

@@ -22,6 +22,7 @@ from suggestions.aggregation import (
     tallies_live,
     units_reporting_status,
 )
+from suggestions.exports import cell_safe
 from suggestions.models import (
     Campaign,
     Channel,
@@ -33,24 +34,9 @@ from suggestions.models import (
     Suggestion,
     Topic,
 )
+from suggestions.privacy import mask_name, mask_phone
 
 HTML_IDEAS_LIMIT = 300  # the page lists the first ones; the .xlsx lists them all
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def cell_safe(value):
-    """Text a spreadsheet will never run as a formula (OWASP CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def mask_name(name: str) -> str:
-    return (name[0] + "*" * max(len(name) - 1, 1)) if name else ""
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else ("*" * len(phone))
 
 
 STAGES = [
