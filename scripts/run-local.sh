@@ -11,6 +11,13 @@ stop() {
   trap - INT TERM EXIT
   echo; echo "Stopping…"
   kill "${pids[@]}" 2>/dev/null || true
+  # A worker whose pool processes got the same signal (Ctrl-C reaches the whole
+  # process group) can hang in its warm shutdown: give everything 10 s, then kill.
+  for _ in $(seq 20); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
