@@ -8,7 +8,9 @@ PORT=${PORT:-8000}
 
 pids=()
 stop() {
-  trap - INT TERM EXIT
+  # Ignore further signals (a second Ctrl-C, make passing one on) until all is stopped.
+  trap '' INT TERM
+  trap - EXIT
   echo; echo "Stopping…"
   kill "${pids[@]}" 2>/dev/null || true
   # A worker whose pool processes got the same signal (Ctrl-C reaches the whole
