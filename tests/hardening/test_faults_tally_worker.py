@@ -155,6 +155,25 @@ def _kill_mid_task_then_redo(
     return took, found[0]
 
 
+def _assert_equal_to_a_clean_tally(campaign, runs, after_kill: list[tuple]) -> None:
+    """A clean run of the same data, in this process, from nothing, gives the same rows."""
+    Tally.objects.filter(campaign=campaign).delete()
+    runs.delete()
+    with override_settings(TALLY_SETTLE_SECONDS=0):
+        tally_run(campaign_id=campaign.pk)
+    assert after_kill == _tally_rows(campaign.pk)
+    assert len(after_kill) > 20
+
+
+def _assert_equal_to_a_clean_report(campaign, unit, after_kill) -> None:
+    clean = report_generate(campaign_id=campaign.pk, unit_id=unit.pk)
+    # as_of is the moment the live change was read (the "数据截至" line): the one difference.
+    assert after_kill.as_of < clean.as_of
+    assert after_kill.scope == clean.scope == "city"
+    assert _without_read_time(after_kill.html) == _without_read_time(clean.html)
+    assert _sheets(bytes(after_kill.xlsx)) == _sheets(bytes(clean.xlsx))
+
+
 def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
     units, campaign, private_redis, tmp_path
 ):
@@ -177,13 +196,7 @@ def test_a_worker_killed_mid_tally_leaves_one_run_equal_to_a_clean_run(
     city = Tally.objects.get(campaign=campaign, unit__parent__isnull=True, dimension="all")
     assert city.total == IDEAS
 
-    # A clean run of the same data, in this process, from nothing.
-    Tally.objects.filter(campaign=campaign).delete()
-    runs.delete()
-    with override_settings(TALLY_SETTLE_SECONDS=0):
-        tally_run(campaign_id=campaign.pk)
-    assert after_kill == _tally_rows(campaign.pk)
-    assert len(after_kill) > 20
+    _assert_equal_to_a_clean_tally(campaign, runs, after_kill)
     print(f"\nworker killed mid-tally ({IDEAS} ideas, {len(after_kill)} tally rows)")
     print(
         f"-> redone by the next worker {took:.1f} s after the kill: one run, equal to a clean run"
@@ -225,13 +238,7 @@ def test_a_worker_killed_after_its_tally_commit_leaves_one_run_equal_to_a_clean_
     after_kill = _tally_rows(campaign.pk)
     assert Tally.objects.get(campaign=campaign, unit=city, dimension="all").total == IDEAS
 
-    # A clean run of the same data, in this process, from nothing.
-    Tally.objects.filter(campaign=campaign).delete()
-    runs.delete()
-    with override_settings(TALLY_SETTLE_SECONDS=0):
-        tally_run(campaign_id=campaign.pk)
-    assert after_kill == _tally_rows(campaign.pk)
-    assert len(after_kill) > 20
+    _assert_equal_to_a_clean_tally(campaign, runs, after_kill)
     print(f"\nworker killed after its tally COMMIT ({IDEAS} ideas, {len(after_kill)} tally rows)")
     print(f"-> redelivered {took:.1f} s after the kill: still one run, equal to a clean run")
 
@@ -259,13 +266,8 @@ def test_a_worker_killed_mid_report_leaves_one_report_equal_to_a_clean_one(
 
     assert reports.count() == 1
     after_kill = reports.get()
-    clean = report_generate(campaign_id=campaign.pk, unit_id=city.pk)
-    # as_of is the moment the live change was read (the "数据截至" line): the one difference.
-    assert after_kill.as_of < clean.as_of
-    assert after_kill.scope == clean.scope == "city"
-    assert _without_read_time(after_kill.html) == _without_read_time(clean.html)
+    _assert_equal_to_a_clean_report(campaign, city, after_kill)
     assert str(IDEAS) in after_kill.html
-    assert _sheets(bytes(after_kill.xlsx)) == _sheets(bytes(clean.xlsx))
     print(f"\nworker killed mid-report (city report, {IDEAS} ideas)")
     print(f"-> redone {took:.1f} s after the kill: one report, equal to a clean one")
 
@@ -318,10 +320,6 @@ def test_a_worker_killed_after_its_report_commit_leaves_one_report(
     assert reports.count() == 1
     after_kill = reports.get()
     assert redo_result == str(after_kill.pk)  # the redo returned the dead worker's report
-    clean = report_generate(campaign_id=campaign.pk, unit_id=city.pk)
-    assert after_kill.as_of < clean.as_of
-    assert after_kill.scope == clean.scope == "city"
-    assert _without_read_time(after_kill.html) == _without_read_time(clean.html)
-    assert _sheets(bytes(after_kill.xlsx)) == _sheets(bytes(clean.xlsx))
+    _assert_equal_to_a_clean_report(campaign, city, after_kill)
     print(f"\nworker killed after its report COMMIT (city report, {IDEAS} ideas)")
     print(f"-> redelivered {took:.1f} s after the kill: still one report, equal to a clean one")
