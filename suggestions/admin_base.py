@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 
-class ReadOnlyModelAdmin(admin.ModelAdmin):
+class ReadOnlyAdminMixin:
     """Records staff read but nobody edits in admin (history, logs, generated figures)."""
 
     def has_add_permission(self, request, obj=None):
@@ -12,3 +12,7 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass

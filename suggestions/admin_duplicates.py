@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from suggestions.admin_base import ReadOnlyAdminMixin
 from suggestions.models import DuplicateDecision
 from suggestions.privacy import mask_name, mask_phone
 from suggestions.services_duplicates import (
@@ -140,7 +141,7 @@ class DuplicateAdminMixin:
         )
 
 
-class DuplicateDecisionInline(admin.TabularInline):
+class DuplicateDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The idea's group decisions (who, when, what), read-only, for its detail page."""
 
     model = DuplicateDecision
@@ -155,15 +156,6 @@ class DuplicateDecisionInline(admin.TabularInline):
     # which ideas that is); the roles have no separate permission for this log.
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("suggestions.view_suggestion")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (
