@@ -138,7 +138,7 @@ def peak_mb():
 
 def pure_rebuild(n):
     """Child process: time and memory of the vectorised grouping alone."""
-    from suggestions.duplicates import DuplicateConfig, group_texts
+    from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
 
     texts, planted = make_ideas(n)
     before = peak_mb()
@@ -162,8 +162,8 @@ def database_part(n, probes):
     from django.core.management import call_command
     from django.db import connection
 
+    from suggestions.duplicates.services import suggestion_check_duplicates
     from suggestions.models import Campaign, Suggestion
-    from suggestions.services_duplicates import suggestion_check_duplicates
     from tests.factories import SuggestionFactory
     from units.models import Unit
     from units.seeding import units_seed

@@ -1,4 +1,4 @@
-"""Intake benchmark (issue 3): gunicorn in production mode on PostgreSQL, load from another process.
+"""Intake benchmark: gunicorn in production mode on PostgreSQL, load from another process.
 
 Measures, in one run with one server configuration and one load generator:
   (a) a constant-response view           GET  /bench/constant/
@@ -46,7 +46,7 @@ CONTENT = "建议在老城区增加口袋公园和健身步道，方便居民就
 def prepare(env) -> dict:
     database_prepare(DB_NAME, env)
     script = (
-        "from suggestions.demo import demo_campaign_ensure\n"
+        "from suggestions.demo.accounts import demo_campaign_ensure\n"
         "from suggestions.models import Campaign\n"
         "c = demo_campaign_ensure()\n"
         "Campaign.objects.get_or_create(slug='bench-minimal', defaults=dict(name='bench',"

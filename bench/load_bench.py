@@ -1,4 +1,4 @@
-"""Mixed load (issue 7): citizens, screeners, leaders and the tally at once, then consistency.
+"""Mixed load: citizens, screeners, leaders and the tally at once, then consistency.
 
 What it does, in one run:
   1. prepares a fresh PostgreSQL database (jc_load_bench): migrate, the 153 units,
@@ -93,10 +93,10 @@ LISTED = 'id="changelist"'  # on every changelist page, empty or not
 
 PREPARE_SCRIPT = """
 import json, random
-from suggestions.aggregation import tally_run
+from suggestions.tallies.aggregation import tally_run
 from suggestions.models import Campaign, UnitReport
-from suggestions.simulation import Vocabulary
-from suggestions.workflow import Actor, unit_report_reopen
+from suggestions.demo.simulation import Vocabulary
+from suggestions.screening.workflow import Actor, unit_report_reopen
 from django.contrib.auth import get_user_model
 from units.models import Unit
 from units.roles import screened_units
@@ -533,7 +533,7 @@ SELECT
   (SELECT count(DISTINCT suggestion_id) FROM h),
   (SELECT count(*) FROM h)
 """
-# suggestions.workflow.TRANSITIONS (the only steps the workflow takes).
+# suggestions.screening.workflow.TRANSITIONS (the only steps the workflow takes).
 TRANSITIONS = [
     ("collected", "shortlisted"),
     ("collected", "set_aside"),

@@ -46,7 +46,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from suggestions.demo import demo_campaign_ensure  # noqa: E402
+from suggestions.demo.accounts import demo_campaign_ensure  # noqa: E402
 from suggestions.models import Status, Suggestion, Topic  # noqa: E402
 from units.models import Unit  # noqa: E402
 from units.roles import Role, assign_role, sync_role_groups, visible_units  # noqa: E402

@@ -1,12 +1,15 @@
 """Settings for the 金点子 portal.
 
 Everything that differs between a laptop and production comes from the
-environment (see README, "Configuration"). The defaults run on a fresh checkout:
+environment (docs/configuration.md lists every variable). The defaults run on a fresh checkout:
 SQLite in the project folder and Celery's filesystem broker, no servers needed.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -19,8 +22,6 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 (DEBUG only)
 
@@ -109,7 +110,9 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # While Redis is down, cache reads miss and writes are dropped: pages keep
+            # working from the database (jincheng_portal/cache.py).
+            "BACKEND": "jincheng_portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
@@ -117,9 +120,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the longest task (a city report), so acks_late tasks
-        # are not redelivered while still running.
-        "visibility_timeout": 3600,
+        # A task whose whole worker died (SIGKILL, OOM, power) is redelivered once it
+        # has been unacknowledged this long; a dead pool process is redelivered at once
+        # (reject_on_worker_lost). Must stay longer than the longest task (a city report).
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # Sweep for such messages every 10 s rather than kombu's default ~100 s
+        # (interval 10 x throttle 10); one ZRANGE on a small sorted set each time.
+        "unacked_restore_throttle": 1,
         "socket_connect_timeout": 1,
         "socket_timeout": 2,
     }
@@ -222,7 +229,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phone numbers never reach the log files, even from careless code.
+    "filters": {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
@@ -237,8 +252,9 @@ LOGGING = {
 PORTAL_DEMO_PASSWORD = "jincheng-demo-2021"  # noqa: S105
 
 # --- screening ---
-# Outcome notices to submitters: suggestions.notifications.{LogNotifier,SmsNotifier,EmailNotifier}.
-PORTAL_NOTIFIER = env_str("PORTAL_NOTIFIER", "suggestions.notifications.LogNotifier")
+# Outcome notices to submitters: LogNotifier, SmsNotifier or EmailNotifier of
+# suggestions.screening.notifications (the former suggestions.notifications.* still works).
+PORTAL_NOTIFIER = env_str("PORTAL_NOTIFIER", "suggestions.screening.notifications.LogNotifier")
 PORTAL_SMS_GATEWAY_URL = env_str("PORTAL_SMS_GATEWAY_URL", "")
 PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
 
@@ -247,7 +263,7 @@ PORTAL_NOTIFY_EMAIL_TO = env_str("PORTAL_NOTIFY_EMAIL_TO", "")
 INTAKE_PHONE_REQUIRED = env_bool("INTAKE_PHONE_REQUIRED", True)
 # Same phone + same content within this window is one submission (first receipt returned).
 INTAKE_DUPLICATE_WINDOW_SECONDS = env_int("INTAKE_DUPLICATE_WINDOW_SECONDS", 600)
-# Receipt numbers each server process reserves at a time (suggestions.intake._sequence_next).
+# Receipt numbers each server process reserves at a time (intake.services._sequence_next).
 INTAKE_RECEIPT_BLOCK = max(1, env_int("INTAKE_RECEIPT_BLOCK", 20))
 # Rate limits (fixed windows, counters in the cache; they fail open if the cache is down).
 INTAKE_RATE_PER_IP_PER_HOUR = env_int("INTAKE_RATE_PER_IP_PER_HOUR", 20)
@@ -270,12 +286,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "suggestions.api.exception_handler",
+    "EXCEPTION_HANDLER": "suggestions.intake.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "晋城金点子 API",
-    "DESCRIPTION": "Mini-program / partner API for submitting ideas (issue 3).",
+    "DESCRIPTION": "Mini-program / partner API for submitting ideas.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and Redoc from the drf-spectacular-sidecar package, never a CDN.
@@ -297,8 +313,6 @@ SHOWCASE_CACHE_SECONDS = env_int("SHOWCASE_CACHE_SECONDS", 60)
 # Content Security Policy (django-csp 4 format). No 'unsafe-inline' anywhere:
 # pages load JS and CSS from /static/ only; a page that truly needs inline code
 # uses the per-request nonce ({{ request.csp_nonce }}).
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
-
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -319,8 +333,6 @@ CSRF_COOKIE_HTTPONLY = True  # no JS reads the token; forms carry it in a hidden
 # Staff logins: django-axes locks a username, and separately a client address,
 # after AXES_FAILURE_LIMIT failed logins, for AXES_COOLOFF_TIME. Behind a reverse
 # proxy set TRUSTED_PROXY_HOPS, or every client would share the proxy's address.
-from datetime import timedelta  # noqa: E402
-
 AUTHENTICATION_BACKENDS = [
     "jincheng_portal.auth_backends.PortalAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -353,36 +365,17 @@ OTP_TOTP_ISSUER = "晋城金点子"
 ADMIN_PATH = env_str("ADMIN_PATH", "admin/")
 
 # Personal data: contact details are anonymised this many days after the
-# campaign closes (suggestions.privacy_retention).
+# campaign closes (suggestions.privacy.retention).
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
 # Named in the privacy notice: who processes the data and where to ask for deletion.
 PRIVACY_DATA_CONTROLLER = env_str("PRIVACY_DATA_CONTROLLER", "晋城市金点子征集活动办公室")
 PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "0356-12345678")
 
-if REDIS_URL:
-    # A task whose whole worker died (SIGKILL, OOM, power) is redelivered once it
-    # has been unacknowledged this long; a dead pool process is redelivered at once
-    # (reject_on_worker_lost). Must stay longer than the longest task.
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
-        "CELERY_VISIBILITY_TIMEOUT", 3600
-    )
-    # Sweep for such messages every 10 s rather than kombu's default ~100 s
-    # (interval 10 x throttle 10); one ZRANGE on a small sorted set each time.
-    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
-    # While Redis is down, cache reads miss and writes are dropped: pages keep
-    # working from the database (jincheng_portal/cache.py).
-    CACHES["default"]["BACKEND"] = "jincheng_portal.cache.ResilientRedisCache"
-
-# Phone numbers never reach the log files, even from careless code.
-LOGGING["filters"] = {"personal_data": {"()": "jincheng_portal.logging.RedactPersonalData"}}
-LOGGING["handlers"]["console"]["filters"] = ["personal_data"]
 # --- duplicates ---
-# Near-duplicate grouping (suggestions/duplicates.py). Changing the MinHash shape needs
+# Near-duplicate grouping (suggestions/duplicates/). Changing the MinHash shape needs
 # `manage.py find_duplicates --campaign SLUG` afterwards: stored band keys depend on it.
 DUPLICATES_THRESHOLD = float(env_str("DUPLICATES_THRESHOLD", "0.6"))
 DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
 DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
 if not 0 < DUPLICATES_THRESHOLD <= 1:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from jincheng_portal.admin_site import portal_admin_site_install
 
-# TOTP-aware login and permission check on the one admin site (issue 7).
+# TOTP-aware login and permission check on the one admin site.
 portal_admin_site_install()
 
 # Language comes from the language cookie (set by /i18n/setlang/) or the
@@ -13,18 +13,18 @@ portal_admin_site_install()
 # work whatever language the reader uses.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    # Intake API (issue 3): the mini-program and partners; schema and docs served locally.
-    path("api/v1/", include(("suggestions.api_urls", "api"), namespace="api")),
+    # Intake API: the mini-program and partners; schema and docs served locally.
+    path("api/v1/", include(("suggestions.intake.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("suggestions.urls")),
-    path("", include("suggestions.tallies_urls")),
+    path("", include("suggestions.tallies.urls")),
 ]
 
 if settings.INTAKE_BENCH_VIEWS:  # bench/intake's reference views; off unless the env flag is set
-    from suggestions import bench_views
+    from suggestions.intake import bench_views
 
     urlpatterns += [
         path("bench/constant/", bench_views.constant),

@@ -14,6 +14,6 @@ class SuggestionsConfig(AppConfig):
 
 
 def _ensure_schedules(sender, **kwargs):
-    from suggestions.schedules import schedules_ensure
+    from suggestions.common.schedules import schedules_ensure
 
     schedules_ensure()

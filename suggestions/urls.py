@@ -1,13 +1,16 @@
+"""The citizens' pages (namespace "suggestions")."""
+
 from django.urls import path
 
-from suggestions import views, views_intake, views_privacy
+from suggestions.intake import views as intake_views
+from suggestions.privacy import views as privacy_views
 
 app_name = "suggestions"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("submit/", views_intake.submit, name="submit"),
-    path("submit/receipt/<str:token>/", views_intake.receipt, name="receipt"),
-    path("lookup/", views_intake.lookup, name="lookup"),
-    path("privacy/", views_privacy.privacy, name="privacy"),
+    path("", intake_views.home, name="home"),
+    path("submit/", intake_views.submit, name="submit"),
+    path("submit/receipt/<str:token>/", intake_views.receipt, name="receipt"),
+    path("lookup/", intake_views.lookup, name="lookup"),
+    path("privacy/", privacy_views.privacy, name="privacy"),
 ]

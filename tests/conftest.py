@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from suggestions.demo import default_topics_ensure, demo_campaign_ensure
+from suggestions.demo.accounts import default_topics_ensure, demo_campaign_ensure
 from units.models import Unit
 from units.roles import Role, assign_role, sync_role_groups
 from units.seeding import units_seed

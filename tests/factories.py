@@ -2,7 +2,7 @@ import itertools
 
 import factory
 
-from suggestions.demo import default_topics_ensure
+from suggestions.demo.accounts import default_topics_ensure
 from suggestions.models import Channel, IdentityType, Suggestion, Topic
 
 _sequence = itertools.count(1)

@@ -9,6 +9,8 @@ from suggestions.models.core import (  # noqa: F401
     StatusChange,
     Suggestion,
     Topic,
+    repeat_q,
+    representative_q,
 )
 from suggestions.models.duplicates import (  # noqa: F401
     DuplicateAction,

@@ -99,7 +99,24 @@ class IdentityType(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+def representative_q() -> models.Q:
+    """Ideas that stand for their duplicate group: a group's representative, a lone idea,
+    or an idea not yet checked (never hidden). The one definition every reader uses."""
+    return models.Q(duplicate_of__isnull=True) | models.Q(duplicate_of=models.F("pk"))
+
+
+def repeat_q() -> models.Q:
+    """Ideas filed under another idea's group (the complement of representative_q)."""
+    return models.Q(duplicate_of__isnull=False) & ~models.Q(duplicate_of=models.F("pk"))
+
+
 class SuggestionQuerySet(models.QuerySet):
+    def representatives(self):
+        return self.filter(representative_q())
+
+    def repeats(self):
+        return self.filter(repeat_q())
+
     def in_campaign(self, campaign):
         return self.filter(campaign=campaign)
 
@@ -212,7 +229,7 @@ class Suggestion(models.Model):
             # Per-day counts over a campaign.
             models.Index(fields=["campaign", "received_at"], name="sugg_campaign_received"),
             # Screening desk, newest first: the ids of page N come from an index-only
-            # scan that also filters on unit and status (see suggestions/paging.py).
+            # scan that also filters on unit and status (see suggestions/common/paging.py).
             models.Index(
                 fields=["-received_at", "-id"],
                 include=["unit", "status"],
@@ -283,7 +300,7 @@ class DecisionRecord(AppendOnlyModel):
 
 
 class StatusChange(DecisionRecord):
-    """One workflow decision; written only by suggestions.workflow."""
+    """One workflow decision; written only by suggestions.screening.workflow."""
 
     suggestion = models.ForeignKey(
         Suggestion, on_delete=models.PROTECT, related_name="history", verbose_name=_("金点子")

@@ -2,7 +2,7 @@
 
 The grouping itself lives on Suggestion (duplicate_of, duplicate_similarity); these
 tables let a new idea find its earlier look-alikes with two indexed look-ups, and keep
-the history of what screeners changed. Written only by suggestions.services_duplicates.
+the history of what screeners changed. Written only by suggestions.duplicates.services.
 """
 
 from django.db import models

@@ -49,6 +49,12 @@ class Score(models.Model):
         return sum(marks) / len(marks)
 
 
+class UnitReportQuerySet(models.QuerySet):
+    def reported(self):
+        """Reports in force: reopening clears reported_at, so a reopened unit is not here."""
+        return self.filter(reported_at__isnull=False)
+
+
 class UnitReport(models.Model):
     """报送: a unit declares its stage-1 screening done for a campaign."""
 
@@ -62,6 +68,8 @@ class UnitReport(models.Model):
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = UnitReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位报送")

@@ -1,4 +1,4 @@
-"""Tally snapshots and generated reports (issue 5); written only by suggestions.aggregation."""
+"""Tally snapshots and generated reports; written only by suggestions.tallies.aggregation."""
 
 from django.db import models
 from django.utils import timezone

@@ -5,7 +5,7 @@
 
 import time
 
-from suggestions.duplicates import DuplicateConfig, group_texts
+from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.scoring import score_grouping
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from suggestions.duplicates import (
+from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     agrees,
     band_keys,

@@ -6,11 +6,11 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
-from suggestions.admin_duplicates import (
+from suggestions.duplicates.admin import (
     DuplicateDecisionInline,
 )
+from suggestions.duplicates.services import suggestions_check_unchecked
 from suggestions.models import DuplicateDecision, Suggestion
-from suggestions.services_duplicates import suggestions_check_unchecked
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
 PARK_2 = "建议在老城区增加口袋公园和健身跑道，方便居民就近锻炼，每个街道至少建两处。"

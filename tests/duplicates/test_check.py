@@ -5,13 +5,13 @@ import random
 import pytest
 from django.core.management import call_command
 
-from suggestions.duplicates import DuplicateConfig, group_texts
-from suggestions.models import DuplicateBand, DuplicateSignature, Suggestion
-from suggestions.services_duplicates import (
+from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
+from suggestions.duplicates.services import (
     campaign_rebuild_duplicates,
     suggestion_check_duplicates,
     suggestions_check_unchecked,
 )
+from suggestions.models import DuplicateBand, DuplicateSignature, Suggestion
 from tests.duplicates.evalset import build_eval_set
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"

@@ -2,18 +2,20 @@
 
 import pytest
 
-from suggestions.models import DuplicateAction, DuplicateDecision, Suggestion
-from suggestions.services_duplicates import (
+from suggestions.duplicates.selectors import (
+    duplicate_group_ids,
+    duplicate_group_members,
+    duplicate_groups_per_unit,
+)
+from suggestions.duplicates.services import (
     DuplicateDecisionRefused,
     campaign_rebuild_duplicates,
     duplicate_group_confirm,
-    duplicate_group_ids,
-    duplicate_group_members,
     duplicate_group_split,
-    duplicate_groups_per_unit,
     duplicates_merge,
     suggestions_check_unchecked,
 )
+from suggestions.models import DuplicateAction, DuplicateDecision, Suggestion
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
 PARK_2 = "建议在老城区增加口袋公园和健身跑道，方便居民就近锻炼，每个街道至少建两处。"

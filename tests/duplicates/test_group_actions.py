@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
+from suggestions.duplicates.services import suggestions_check_unchecked
 from suggestions.models import Status, Suggestion
-from suggestions.services_duplicates import suggestions_check_unchecked
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
 PARK_2 = "建议在老城区增加口袋公园和健身跑道，方便居民就近锻炼，每个街道至少建两处。"

@@ -1,4 +1,4 @@
-from suggestions.duplicates import (
+from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     exact_key,
     normalise,

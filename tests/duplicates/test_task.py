@@ -3,9 +3,9 @@
 import pytest
 from django.db import transaction
 
-from suggestions.intake import suggestion_received_queue
+from suggestions.intake.services import suggestion_received_queue
+from suggestions.intake.tasks import suggestions_received_catch_up
 from suggestions.models import Suggestion
-from suggestions.tasks import suggestions_received_catch_up
 from tests.conftest import wait_for
 from tests.factories import SuggestionFactory
 

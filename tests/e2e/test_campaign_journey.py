@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from suggestions.models import Score, Status, StatusChange, Suggestion, TallyRun
-from suggestions.tasks import tally_campaign
+from suggestions.tallies.tasks import tally_campaign
 from tests.conftest import wait_for
 from tests.e2e.conftest import shot, staff_login
 

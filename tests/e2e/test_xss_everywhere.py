@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from suggestions.intake import channel_key_create
+from suggestions.intake.channels import channel_key_create
+from suggestions.intake.paper_import import HEADERS
 from suggestions.models import Channel, Status, Suggestion
-from suggestions.paper_import import HEADERS
 from tests.e2e.conftest import shot, staff_login
 from tests.tallies.conftest import move
 

@@ -64,7 +64,7 @@ def portal(private_postgres, private_redis, static_root, tmp_path):
         env,
         "shell",
         "-c",
-        "from suggestions.demo import demo_campaign_ensure; demo_campaign_ensure()",
+        "from suggestions.demo.accounts import demo_campaign_ensure; demo_campaign_ensure()",
     )
     server = gunicorn_start(env=env, log_path=tmp_path / "gunicorn.log")
     yield server

@@ -30,9 +30,9 @@ from celery import Celery
 from django.db import connection
 from django.test import override_settings
 
-from suggestions.aggregation import tally_run
 from suggestions.models import Campaign, Report, Status, Tally, TallyRun
-from suggestions.reports import report_generate
+from suggestions.tallies.aggregation import tally_run
+from suggestions.tallies.reports import report_generate
 from tests.conftest import test_database_url, wait_for
 from tests.factories import SuggestionFactory
 from tests.hardening.test_faults_worker import Worker

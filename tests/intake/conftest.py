@@ -3,10 +3,11 @@ import contextlib
 import pytest
 from django.core.cache import cache
 
-from suggestions.forms import fragments_clear
-from suggestions.intake import broker_backoff_reset, campaign_cache_clear
+from suggestions.common.broker import broker_backoff_reset
+from suggestions.intake.forms import fragments_clear
+from suggestions.intake.ratelimit import cache_backoff_reset
+from suggestions.intake.services import campaign_cache_clear
 from suggestions.models import Topic
-from suggestions.ratelimit import cache_backoff_reset
 
 GOOD_CONTENT = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，提升城市宜居水平。"
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from suggestions.intake import channel_key_create, channel_key_revoke
+from suggestions.intake.channels import channel_key_create, channel_key_revoke
 from suggestions.models import ChannelKey, IdempotencyRecord, Suggestion
 from tests.intake.conftest import GOOD_CONTENT
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from jincheng_portal.wsgi import application
-from suggestions.intake import channel_key_create
+from suggestions.intake.channels import channel_key_create
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

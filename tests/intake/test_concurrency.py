@@ -8,9 +8,9 @@ from django.core import signing
 from django.db import connection, connections
 from django.test import Client, override_settings
 
-from suggestions.intake import channel_key_create
+from suggestions.intake.channels import channel_key_create
+from suggestions.intake.views import RECEIPT_SALT
 from suggestions.models import Campaign, Suggestion
-from suggestions.views_intake import RECEIPT_SALT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

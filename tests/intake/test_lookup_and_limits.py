@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from suggestions.intake import suggestion_submit
+from suggestions.intake.services import suggestion_submit
 from suggestions.models import Suggestion
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from suggestions.intake.paper_import import (
+    HEADERS,
+    SAMPLE_ROW,
+    PaperSuggestionResource,
+    xlsx_dataset,
+)
 from suggestions.models import Suggestion
-from suggestions.paper_import import HEADERS, SAMPLE_ROW, PaperSuggestionResource, xlsx_dataset
 from units.roles import Role, assign_role
 
 pytestmark = pytest.mark.django_db

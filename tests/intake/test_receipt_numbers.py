@@ -1,4 +1,4 @@
-"""Receipt numbers reserved in blocks per process (suggestions.intake._sequence_next).
+"""Receipt numbers reserved in blocks per process (suggestions.intake.services._sequence_next).
 
 Transactional: the block path runs only outside a transaction, as in a real request.
 """
@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from suggestions.intake import CampaignClosed, campaign_cache_clear, suggestion_submit
+from suggestions.intake.services import CampaignClosed, campaign_cache_clear, suggestion_submit
 from suggestions.models import Campaign, Suggestion
 
 pytestmark = pytest.mark.django_db(transaction=True)

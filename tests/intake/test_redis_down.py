@@ -16,8 +16,8 @@ from django.core.cache import caches
 from django.test import Client, override_settings
 
 from jincheng_portal.celery import app
+from suggestions.intake.tasks import suggestions_received_catch_up
 from suggestions.models import Suggestion
-from suggestions.tasks import suggestions_received_catch_up
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

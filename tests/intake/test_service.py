@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from suggestions.intake import CampaignClosed, suggestion_submit
+from suggestions.intake.services import CampaignClosed, suggestion_submit
 from suggestions.models import Campaign, Suggestion
 
 pytestmark = pytest.mark.django_db

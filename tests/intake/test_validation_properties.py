@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suggestions.validation import (
+from suggestions.intake.validation import (
     CONTENT_MAX,
     CONTENT_MIN,
     content_clean,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from suggestions.models import PersonalDataAccess, Score, Status, StatusChange, Suggestion
-from suggestions.workflow import Actor, suggestion_transition
+from suggestions.screening.workflow import Actor, suggestion_transition
 
 
 @pytest.fixture

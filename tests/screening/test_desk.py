@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from suggestions.models import PersonalDataAccess, Status, StatusChange, Suggestion
-from suggestions.workflow import Actor, suggestion_transition
+from suggestions.screening.workflow import Actor, suggestion_transition
 
 CHANGELIST = "admin:suggestions_suggestion_changelist"
 
@@ -183,9 +183,9 @@ def _xlsx_rows(response):
 
 
 def test_select_all_above_the_bulk_limit_is_refused_as_a_whole(login, idea_factory, monkeypatch):
-    import suggestions.admin
+    import suggestions.screening.admin
 
-    monkeypatch.setattr(suggestions.admin, "BULK_LIMIT", 2)
+    monkeypatch.setattr(suggestions.screening.admin, "BULK_LIMIT", 2)
     ideas = [idea_factory(unit="城区") for _ in range(3)]
     response = login("screener_chengqu").post(
         reverse(CHANGELIST),

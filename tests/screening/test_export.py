@@ -1,4 +1,4 @@
-"""The .xlsx writer itself (suggestions/exports.py): cell types, escaping, masking, headers."""
+"""The .xlsx writer itself (screening.exports): cell types, escaping, masking, headers."""
 
 import io
 import runpy
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from suggestions.exports import suggestions_xlsx_write
 from suggestions.models import Suggestion
+from suggestions.screening.exports import suggestions_xlsx_write
 
 HEADERS = (
     "回执号",

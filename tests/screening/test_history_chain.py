@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suggestions.models import Status, StatusChange, Suggestion
-from suggestions.workflow import Actor, TransitionRefused, suggestion_transition
+from suggestions.screening.workflow import Actor, TransitionRefused, suggestion_transition
 
 ROLES = ["screener_chengqu", "screener_zezhou", "reviewer", "leader", "admin"]
 attempts = st.lists(

@@ -3,7 +3,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.urls import reverse
 
 from suggestions.models import Status, StatusChange
-from suggestions.workflow import Actor, suggestion_transition
+from suggestions.screening.workflow import Actor, suggestion_transition
 
 
 @pytest.fixture

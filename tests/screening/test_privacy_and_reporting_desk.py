@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from suggestions.models import Status, UnitReport
-from suggestions.privacy import mask_name, mask_phone
+from suggestions.privacy.services import mask_name, mask_phone
 from units.models import Unit
 
 REPORT = "admin:suggestions_suggestion_report"

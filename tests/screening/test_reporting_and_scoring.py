@@ -1,8 +1,8 @@
 import pytest
 
 from suggestions.models import OutcomeNotice, Status, StatusChange, Suggestion, UnitReport
-from suggestions.notifications import outcome_notices_send
-from suggestions.workflow import (
+from suggestions.screening.notifications import outcome_notices_send
+from suggestions.screening.workflow import (
     Actor,
     TransitionRefused,
     allowed_targets,
@@ -152,7 +152,7 @@ def test_outcome_notice_is_sent_once_and_logs_no_phone(personas, idea_factory, c
         suggestion=idea, to_status=Status.EXCELLENT, actor=Actor.of(personas["reviewer"])
     )
 
-    with caplog.at_level("INFO", logger="suggestions.notifications"):
+    with caplog.at_level("INFO", logger="suggestions.screening.notifications"):
         assert outcome_notices_send(status_change_ids=[change.pk]) == 1
         assert outcome_notices_send(status_change_ids=[change.pk]) == 0
 
@@ -209,7 +209,7 @@ def test_shortlisting_sends_no_notice(personas, idea_factory, django_capture_on_
 
 
 def test_catch_up_announces_outcomes_whose_task_was_lost(personas, idea_factory):
-    from suggestions.notifications import outcome_notices_catch_up
+    from suggestions.screening.notifications import outcome_notices_catch_up
 
     ideas = [idea_factory(status=Status.SHORTLISTED) for _ in range(2)]
     # on_commit callbacks never run inside a test transaction: as if the broker were down.

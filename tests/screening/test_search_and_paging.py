@@ -3,9 +3,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from suggestions.common.paging import EstimatedCountPaginator
 from suggestions.models import Suggestion
-from suggestions.paging import EstimatedCountPaginator
-from suggestions.search import query_bigrams, suggestions_search
+from suggestions.screening.search import query_bigrams, suggestions_search
 
 CHANGELIST = "admin:suggestions_suggestion_changelist"
 
@@ -35,7 +35,7 @@ def test_two_character_words_and_longer_phrases_are_found(idea_factory):
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    from suggestions.admin import SuggestionAdmin
+    from suggestions.screening.admin import SuggestionAdmin
 
     monkeypatch.setattr(SuggestionAdmin, "list_per_page", 2)
 
@@ -76,7 +76,7 @@ def test_estimating_paginator_counts_small_results_exactly(idea_factory):
 def test_the_desk_says_when_its_count_is_an_estimate(client, personas, idea_factory, monkeypatch):
     for _ in range(5):
         idea_factory(unit="城区")
-    monkeypatch.setattr("suggestions.paging.EXACT_BELOW", 2)  # 5 ideas count as "many"
+    monkeypatch.setattr("suggestions.common.paging.EXACT_BELOW", 2)  # 5 ideas count as "many"
     client.force_login(personas["reviewer"])
 
     page = client.get(reverse(CHANGELIST)).content.decode()

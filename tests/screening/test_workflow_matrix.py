@@ -3,7 +3,12 @@
 import pytest
 
 from suggestions.models import Status, StatusChange, Suggestion
-from suggestions.workflow import Actor, TransitionRefused, allowed_targets, suggestion_transition
+from suggestions.screening.workflow import (
+    Actor,
+    TransitionRefused,
+    allowed_targets,
+    suggestion_transition,
+)
 
 C, S, E, X = Status.COLLECTED, Status.SHORTLISTED, Status.EXCELLENT, Status.SET_ASIDE
 ROLES = ["screener_chengqu", "screener_zezhou", "reviewer", "leader", "admin"]

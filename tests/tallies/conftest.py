@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from suggestions.models import Channel, IdentityType, Status, Suggestion, Topic
-from suggestions.workflow import Actor, suggestions_transition
+from suggestions.screening.workflow import Actor, suggestions_transition
 from tests.factories import SuggestionFactory
 
 

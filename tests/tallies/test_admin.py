@@ -1,5 +1,5 @@
-from suggestions.aggregation import tally_run
-from suggestions.reports import report_generate
+from suggestions.tallies.aggregation import tally_run
+from suggestions.tallies.reports import report_generate
 
 
 def test_administrators_can_list_tally_runs_and_reports(client, personas, units, campaign, settled):

@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from suggestions.aggregation import campaign_totals, tallies_live, tally_run
 from suggestions.models import (
     Campaign,
     Channel,
@@ -16,7 +15,8 @@ from suggestions.models import (
     Tally,
     TallyRun,
 )
-from suggestions.tasks import tally_campaign
+from suggestions.tallies.aggregation import campaign_totals, tallies_live, tally_run
+from suggestions.tallies.tasks import tally_campaign
 from tests.tallies.conftest import make_ideas, move
 
 S, E, X = Status.SHORTLISTED, Status.EXCELLENT, Status.SET_ASIDE

@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from suggestions.aggregation import tally_run
+from suggestions.tallies.aggregation import tally_run
 from tests.tallies.conftest import make_ideas
 
 pytestmark = [

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from suggestions.aggregation import tally_run
 from suggestions.models import Status, UnitReport
+from suggestions.tallies.aggregation import tally_run
 from tests.tallies.conftest import make_ideas, move
 
 

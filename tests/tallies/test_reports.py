@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from suggestions.aggregation import tally_run
 from suggestions.models import Report, Status, Suggestion
-from suggestions.reports import report_generate
-from suggestions.tasks import report_generate_task
+from suggestions.tallies.aggregation import tally_run
+from suggestions.tallies.reports import report_generate
+from suggestions.tallies.tasks import report_generate_task
 from tests.tallies.conftest import make_ideas, move
 
 

@@ -10,11 +10,11 @@ from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from suggestions.aggregation import tallies_live, tally_run
+from suggestions.demo.simulation import SEED, simulation_check
 from suggestions.models import Campaign, Channel, Status, Suggestion
-from suggestions.reports import report_generate
-from suggestions.simulation import SEED, simulation_check
-from suggestions.workflow import Actor, suggestions_transition
+from suggestions.screening.workflow import Actor, suggestions_transition
+from suggestions.tallies.aggregation import tallies_live, tally_run
+from suggestions.tallies.reports import report_generate
 from units.models import Unit
 
 STATES = ("collected", "shortlisted", "excellent", "set_aside")

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
+from suggestions.common.schedules import SCHEDULES, schedules_ensure
 from suggestions.models import Tally, TallyRun
-from suggestions.schedules import SCHEDULES, schedules_ensure
-from suggestions.tasks import tally_campaign
+from suggestions.tallies.tasks import tally_campaign
 from tests.conftest import wait_for
 from tests.tallies.conftest import make_ideas
 
@@ -53,7 +53,7 @@ def test_the_tally_command_reports_progress(units, campaign, settled):
 
 def test_the_report_task_stores_a_report_for_the_unit(units, campaign, settled):
     from suggestions.models import Report
-    from suggestions.tasks import report_generate_task
+    from suggestions.tallies.tasks import report_generate_task
 
     make_ideas(campaign, units["东街街道"], 2)
     report_id = report_generate_task(campaign.pk, units["城区"].pk)
@@ -76,7 +76,7 @@ def test_a_redelivered_daily_run_stores_each_report_once(units, campaign, settle
     (a worker killed after queueing them), it queues the same reports, stored once."""
     from jincheng_portal.celery import app
     from suggestions.models import Report
-    from suggestions.tasks import reports_daily
+    from suggestions.tallies.tasks import reports_daily
     from units.models import Unit
 
     make_ideas(campaign, units["东街街道"], 2)
@@ -98,7 +98,7 @@ def test_a_redelivered_beat_tally_run_stores_each_campaigns_run_once(units, camp
     """tally_active_campaigns gives its tallies its own task id as their run key: delivered
     twice (a worker killed after queueing them), it queues the same tallies, stored once."""
     from jincheng_portal.celery import app
-    from suggestions.tasks import tally_active_campaigns
+    from suggestions.tallies.tasks import tally_active_campaigns
 
     make_ideas(campaign, units["东街街道"], 2)
     eager = app.conf.task_always_eager

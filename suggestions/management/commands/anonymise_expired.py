@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from suggestions.privacy_retention import suggestions_anonymise_expired
+from suggestions.privacy.retention import suggestions_anonymise_expired
 
 
 class Command(BaseCommand):

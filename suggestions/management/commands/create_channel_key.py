@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.intake import channel_key_create
+from suggestions.intake.channels import channel_key_create
 from suggestions.models import Channel, ChannelKey
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from suggestions.schedules import schedules_ensure
+from suggestions.common.schedules import schedules_ensure
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from suggestions.duplicates.services import campaign_rebuild_duplicates
 from suggestions.models import Campaign
-from suggestions.services_duplicates import campaign_rebuild_duplicates
 
 
 class Command(BaseCommand):

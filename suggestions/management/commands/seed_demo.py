@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.demo import demo_seed
+from suggestions.demo.accounts import demo_seed
 
 
 class Command(BaseCommand):

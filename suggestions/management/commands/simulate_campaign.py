@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from suggestions.simulation import SEED, campaign_simulate, simulation_check
+from suggestions.demo.simulation import SEED, campaign_simulate, simulation_check
 
 
 class Command(BaseCommand):

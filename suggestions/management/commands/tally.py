@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.aggregation import tally_run
 from suggestions.models import Campaign
+from suggestions.tallies.aggregation import tally_run
 
 
 class Command(BaseCommand):

@@ -1,0 +1,497 @@
+"""Near-duplicate detection for Chinese ideas: the algorithm, without Django.
+
+Pipeline (the same for the incremental check and the full rebuild):
+
+1. ``normalise``: NFKC (full-width -> half-width), traditional -> simplified (zhconv),
+   lower case, greeting and signature sentences dropped, then everything that is not a
+   letter or digit (punctuation, whitespace, emoji) removed.
+2. ``exact_key``: a 63-bit hash of the normalised text; equal keys are exact repeats.
+3. Character 2-grams ("shingles"). Shingles inside common campaign words (建议, 加强,
+   晋城, 发展 …) are *common*: they are left out of the MinHash signature and weigh
+   COMMON_WEIGHT instead of WEIGHT in the similarity, so two different ideas that share
+   the campaign's vocabulary do not match.
+4. MinHash (multiply-shift hashing, numpy) split into LSH bands; two ideas become
+   candidates when any band key is equal. Band keys are stored in the database for the
+   incremental path; the rebuild groups them in memory with one sort.
+5. Candidates are verified with an exact weighted Jaccard similarity on integer weights
+   (so the vectorised rebuild and the per-idea check compute the very same fractions).
+
+Grouping rule (both paths): ideas are taken in id order. An idea whose normalised text
+equals an earlier idea's joins the earliest such idea's group (similarity 1). Otherwise
+it joins the group of the earlier candidate with the highest similarity >= threshold
+(ties: the earliest). Otherwise it starts its own group. The group's first idea is its
+representative.
+
+This module imports no Django (an import-linter contract keeps it so): the labelled
+set and the benchmark run it without a database. The database index, the per-idea
+check, the rebuild and the screeners' decisions are in suggestions.duplicates.services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import zhconv
+
+# Words every idea in this campaign uses; their 2-grams barely say what an idea is about.
+COMMON_WORDS: tuple[str, ...] = (
+    "建议", "意见", "加强", "加大", "加快", "推进", "推动", "提升", "提高", "完善", "健全",
+    "建立", "建设", "发展", "促进", "优化", "改善", "落实", "开展", "实施", "强化", "增加",
+    "晋城", "晋城市", "全市", "我市", "城市", "城区", "政府", "部门", "相关", "有关", "工作",
+    "问题", "进一步", "力度", "管理", "服务", "群众", "市民", "百姓", "老百姓", "居民",
+    "我们", "希望", "能够", "可以", "应该", "需要", "目前", "现在", "一些", "方面",
+    "金点子", "高质量", "积极", "有效", "措施", "机制", "体系", "水平", "质量", "环境",
+    "改造", "治理", "整治", "保障", "创新", "满意度", "力量", "贡献", "实惠",
+)  # fmt: skip
+WEIGHT = 4
+COMMON_WEIGHT = 1
+
+# Greetings are cut from the start of the text and sign-offs (thanks, names, dates)
+# from its end; the middle of an idea is never touched. Matched after NFKC and
+# conversion to simplified characters.
+_GREETING = re.compile(
+    r"^\s*(?:尊敬的[^，,:：。！!？?\s]{0,14}|各位领导(?:们)?好?|(?:领导|领导们|你|您|大家)好[啊呀]?)"
+    r"\s*[，,:：。！!～~\s]+"
+)
+_SIGNOFF = re.compile(
+    r"(?:谢谢|感谢|多谢|此致|敬礼|此致敬礼|望采纳|请采纳|恳请采纳|不当之处请指正)\w{0,6}|"
+    r"以上(?:是|为)?(?:我的|个人)?(?:一点|一些|几点)?(?:建议|意见|想法)\w{0,10}|"
+    r"(?:一(?:位|名|个))?(?:普通|热心|忠实)?(?:的)?(?:市民|群众|居民|网友|党员|职工|老百姓|退休职工)"
+    r"\w{0,4}?(?:\d{4}年)?(?:\d{1,2}月\d{1,2}日)?|"
+    r"(?:联系人|署名|姓名|建议人)\w{0,6}|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}年"
+)
+_SENTENCE_END = re.compile(r"[。！？!?；;\n\r]+|[，,:：](?=\s*(?:谢谢|此致|敬礼|以上))")
+# Characters zhconv changes on their own. A text with none of them is left as it is:
+# converting every text would cost more than half of the normalisation time. (Phrase-only
+# rules such as 回覆 -> 回复 are then skipped for texts that are otherwise simplified.)
+_TRADITIONAL = frozenset(
+    key for key, value in zhconv.zhconv.getdict("zh-cn").items() if len(key) == 1 and key != value
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_CODE_BASE = 0x110000  # a 2-gram's code: ord(first) * 0x110000 + ord(second)
+
+
+@dataclass(frozen=True)
+class DuplicateConfig:
+    """Tunable parameters; the Django settings map onto these (see services_duplicates)."""
+
+    threshold: float = 0.6
+    num_perm: int = 64
+    band_rows: int = 4
+    seed: int = 20210601
+    # Candidates from the LSH bands must also agree on this share of MinHash values
+    # (an estimate of the Jaccard similarity of their distinctive 2-grams) before the
+    # exact similarity is computed: cheap, and it removes chance band collisions.
+    min_agreement: float = 0.3
+    common_words: tuple[str, ...] = COMMON_WORDS
+    drop_greetings: bool = True
+    # Derived, filled in __post_init__.
+    common_codes: np.ndarray = field(init=False, repr=False, compare=False)
+    common_set: frozenset[int] = field(init=False, repr=False, compare=False)
+    perm_a: np.ndarray = field(init=False, repr=False, compare=False)
+    perm_b: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.num_perm % self.band_rows:
+            raise ValueError("num_perm must be a multiple of band_rows")
+        codes = set()
+        for word in self.common_words:
+            word = normalise(word, drop_greetings=False)
+            codes.update(_bigram_codes(word))
+        object.__setattr__(self, "common_codes", np.array(sorted(codes), dtype=np.int64))
+        object.__setattr__(self, "common_set", frozenset(codes))
+        rng = np.random.default_rng(self.seed)
+        # Multiply-shift hashing: odd 64-bit multipliers, any 64-bit offsets.
+        a = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(
+            1
+        )
+        b = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64)
+        object.__setattr__(self, "perm_a", a)
+        object.__setattr__(self, "perm_b", b)
+
+    @property
+    def bands(self) -> int:
+        return self.num_perm // self.band_rows
+
+
+# ---------------------------------------------------------------------------- normalising
+
+
+def normalise(text: str, *, drop_greetings: bool = True) -> str:
+    """The comparable core of an idea's text (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    if not _TRADITIONAL.isdisjoint(text):
+        text = zhconv.convert(text, "zh-cn")
+    text = text.lower()
+    if drop_greetings:
+        while True:
+            cut = _GREETING.sub("", text, count=1)
+            if cut == text:
+                break
+            text = cut
+        sentences = [_NOT_WORD.sub("", part) for part in _SENTENCE_END.split(text)]
+        sentences = [part for part in sentences if part]
+        while len(sentences) > 1 and _SIGNOFF.fullmatch(sentences[-1]):
+            sentences.pop()
+        return "".join(sentences)
+    return _NOT_WORD.sub("", text)
+
+
+def exact_key(normalised: str) -> int:
+    """A signed 63-bit hash of the normalised text (fits a database bigint)."""
+    digest = hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _bigram_codes(normalised: str) -> set[int]:
+    return {
+        ord(normalised[i]) * _CODE_BASE + ord(normalised[i + 1]) for i in range(len(normalised) - 1)
+    }
+
+
+@dataclass(frozen=True)
+class Shingles:
+    """One idea's 2-grams split into distinctive and common ones."""
+
+    distinctive: frozenset[int]
+    common: frozenset[int]
+
+    @property
+    def weight(self) -> int:
+        return WEIGHT * len(self.distinctive) + COMMON_WEIGHT * len(self.common)
+
+
+def shingles(normalised: str, config: DuplicateConfig) -> Shingles:
+    codes = _bigram_codes(normalised)
+    common = codes & config.common_set
+    return Shingles(frozenset(codes - common), frozenset(common))
+
+
+def similarity(a: Shingles, b: Shingles) -> float:
+    """Weighted Jaccard similarity: common 2-grams count COMMON_WEIGHT, others WEIGHT."""
+    inter = WEIGHT * len(a.distinctive & b.distinctive) + COMMON_WEIGHT * len(a.common & b.common)
+    union = a.weight + b.weight - inter
+    return inter / union if union else 0.0
+
+
+# ---------------------------------------------------------------------- MinHash and LSH
+
+
+def _spread(codes: np.ndarray) -> np.ndarray:
+    """Map 2-gram codes to well-spread 32-bit values (as uint64)."""
+    with np.errstate(over="ignore"):
+        return (codes.astype(np.uint64) * _GOLDEN) >> np.uint64(32)
+
+
+def _minhash(values: np.ndarray, indptr: np.ndarray, config: DuplicateConfig) -> np.ndarray:
+    """Signatures (docs x num_perm, uint32) of the flattened distinctive codes.
+
+    ``values`` holds every document's codes back to back, ``indptr`` where each starts
+    (CSR layout). Documents without codes get an all-ones signature; callers skip them.
+    """
+    n = len(indptr) - 1
+    sig = np.full((n, config.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    nonempty = np.flatnonzero(np.diff(indptr) > 0)
+    if len(values) == 0:
+        return sig
+    h = _spread(values)
+    starts = indptr[nonempty]
+    with np.errstate(over="ignore"):
+        for k in range(config.num_perm):
+            hashed = (h * config.perm_a[k] + config.perm_b[k]) >> np.uint64(32)
+            sig[nonempty, k] = np.minimum.reduceat(hashed, starts).astype(np.uint32)
+    return sig
+
+
+def _band_keys(sig: np.ndarray, config: DuplicateConfig) -> np.ndarray:
+    """One signed 63-bit key per (document, band); equal keys make candidates."""
+    n = sig.shape[0]
+    rows = sig.reshape(n, config.bands, config.band_rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        acc = (np.arange(1, config.bands + 1, dtype=np.uint64) * _GOLDEN)[None, :].repeat(n, 0)
+        for r in range(config.band_rows):
+            acc = (acc ^ rows[:, :, r]) * _MIX
+            acc ^= acc >> np.uint64(31)
+    # 40-bit keys: a chance collision only adds a candidate that verification drops, and
+    # (key, position) then packs into one int64, so the rebuild sorts plain integers.
+    return (acc >> np.uint64(24)).astype(np.int64)
+
+
+def minhash(shingled: Shingles, config: DuplicateConfig) -> np.ndarray:
+    """MinHash signature (num_perm uint32) of one idea's distinctive 2-grams."""
+    values = np.array(sorted(shingled.distinctive), dtype=np.int64)
+    return _minhash(values, np.array([0, len(values)]), config)[0]
+
+
+def band_keys(shingled: Shingles, config: DuplicateConfig) -> list[int]:
+    """LSH band keys of one idea (empty when it has no distinctive 2-gram)."""
+    if not shingled.distinctive:
+        return []
+    return _band_keys(minhash(shingled, config)[None, :], config)[0].tolist()
+
+
+def signature_bytes(signature: np.ndarray) -> bytes:
+    return signature.astype("<u4").tobytes()
+
+
+def agrees(a: np.ndarray, b: bytes | np.ndarray, config: DuplicateConfig) -> bool:
+    """Whether two signatures agree enough to be compared exactly (see min_agreement)."""
+    other = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes | memoryview) else b
+    return int((a == other).sum()) >= _min_equal(config)
+
+
+def _min_equal(config: DuplicateConfig) -> int:
+    return int(np.ceil(config.min_agreement * config.num_perm))
+
+
+# --------------------------------------------------------------------- incremental rule
+
+
+@dataclass(frozen=True)
+class Match:
+    """The earlier idea a new one joins, and how similar they are."""
+
+    other_id: int
+    similarity: float
+    exact: bool
+
+
+def best_match(
+    new: Shingles,
+    *,
+    exact_ids: Iterable[int],
+    candidates: Iterable[tuple[int, Shingles]],
+    threshold: float,
+) -> Match | None:
+    """Apply the grouping rule to one idea, given its earlier exact repeats and candidates."""
+    exact_ids = list(exact_ids)
+    if exact_ids:
+        return Match(min(exact_ids), 1.0, True)
+    best: Match | None = None
+    for other_id, other in candidates:
+        sim = similarity(new, other)
+        if sim < threshold:
+            continue
+        if (
+            best is None
+            or sim > best.similarity
+            or (sim == best.similarity and other_id < best.other_id)
+        ):
+            best = Match(other_id, sim, False)
+    return best
+
+
+# ------------------------------------------------------------------------ full rebuild
+
+
+@dataclass
+class Grouping:
+    """Result of grouping n texts given in id order (positions, not database ids)."""
+
+    representative: np.ndarray  # int64 position of each text's representative
+    similarity: np.ndarray  # float64, NaN for representatives
+    candidate_pairs: int
+    exact_keys: np.ndarray  # int64 per text
+    band_keys: np.ndarray  # int64 (texts x bands); rows of texts without bands are unused
+    has_bands: np.ndarray  # bool per text
+    signatures: np.ndarray  # uint32 (texts x num_perm)
+
+
+def group_texts(
+    texts: Sequence[str],
+    config: DuplicateConfig,
+    *,
+    progress: Callable[[str], None] | None = None,
+    chunk: int = 200_000,
+) -> Grouping:
+    """Group texts (already in id order) with the rule above, vectorised.
+
+    Memory stays O(number of 2-grams + candidate pairs): no Python object per pair.
+    """
+    say = progress or (lambda message: None)
+    n = len(texts)
+    if n >= 2**22:
+        raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
+    normalised = [normalise(t, drop_greetings=config.drop_greetings) for t in texts]
+    say(f"normalised {n} texts")
+    keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
+    earliest = _earliest_equal(keys)
+
+    # 2-grams of all documents, a block of documents at a time (bounded memory): UTF-32
+    # code points, pairs within a document, unique (doc, code) sorted by doc then code.
+    code_parts, doc_parts = [], []
+    for start in range(0, n, 20_000):
+        block = normalised[start : start + 20_000]
+        lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))
+        points = np.frombuffer("".join(block).encode("utf-32-le"), dtype=np.uint32)
+        doc_of_point = np.repeat(np.arange(start, start + len(block), dtype=np.int64), lengths)
+        same_doc = doc_of_point[:-1] == doc_of_point[1:]
+        block_codes = points[:-1][same_doc].astype(np.int64) * _CODE_BASE + points[1:][same_doc]
+        packed = _sorted_unique((doc_of_point[:-1][same_doc] << np.int64(41)) | block_codes)
+        code_parts.append(packed & np.int64(2**41 - 1))
+        doc_parts.append(packed >> np.int64(41))
+    del normalised
+    codes, docs = np.concatenate(code_parts), np.concatenate(doc_parts)
+    del code_parts, doc_parts
+    common = _member(codes, config.common_codes)
+    say(f"{len(codes)} distinct 2-grams per text in total")
+
+    # MinHash + LSH over the distinctive 2-grams.
+    dist_codes, dist_docs = codes[~common], docs[~common]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dist_docs, minlength=n), out=indptr[1:])
+    sig = _minhash(dist_codes, indptr, config)
+    del dist_codes, dist_docs
+    matrix = _weight_matrix(codes, docs, common, n)
+    del codes, docs, common
+    say(f"MinHash signatures ({config.num_perm} permutations) computed")
+    bkeys = _band_keys(sig, config)
+    # A later exact repeat can never be a better match than its earliest twin (same
+    # 2-grams, and ties go to the earlier idea), so only first occurrences get bands.
+    has_bands = (np.diff(indptr) > 0) & (earliest == np.arange(n))
+    pairs = _bucket_pairs(bkeys[has_bands], np.flatnonzero(has_bands), n)
+    banded = len(pairs)
+    pairs = _agreeing_pairs(pairs, sig, n, config, chunk)
+    say(
+        f"{banded} candidate pairs from {config.bands} LSH bands, "
+        f"{len(pairs)} agree on >= {_min_equal(config)}/{config.num_perm} MinHash values"
+    )
+
+    # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
+    sims = _pair_similarity(matrix, n, pairs, chunk // 4)
+    del matrix
+    say("candidate pairs verified")
+
+    first, second = pairs // n, pairs % n  # first < second
+    good = sims >= config.threshold
+    first, second, sims = first[good], second[good], sims[good]
+    # Best earlier match of each doc: highest similarity, then earliest.
+    order = np.lexsort((first, -sims, second))
+    first, second, sims = first[order], second[order], sims[order]
+    lead = np.ones(len(second), dtype=bool)
+    lead[1:] = second[1:] != second[:-1]
+    match = np.full(n, -1, dtype=np.int64)
+    match_sim = np.full(n, np.nan)
+    match[second[lead]] = first[lead]
+    match_sim[second[lead]] = sims[lead]
+
+    # Exact repeats win: the earliest text with the same normalised text.
+    earliest = _earliest_equal(keys)
+    repeat = earliest < np.arange(n)
+    match[repeat] = earliest[repeat]
+    match_sim[repeat] = 1.0
+
+    representative = np.arange(n, dtype=np.int64)
+    rep_list = representative.tolist()
+    for pos in np.flatnonzero(match >= 0).tolist():  # ascending, and match[pos] < pos
+        rep_list[pos] = rep_list[int(match[pos])]
+    representative = np.array(rep_list, dtype=np.int64)
+    say("groups assigned")
+    return Grouping(representative, match_sim, banded, keys, bkeys, has_bands, sig)
+
+
+# np.unique and np.isin were 10-70x slower than a plain sort on this numpy build, so
+# these helpers use np.sort / np.searchsorted.
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    index = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[index] == values
+
+
+def _earliest_equal(keys: np.ndarray) -> np.ndarray:
+    """For each position, the first position holding the same key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new_run = np.ones(len(keys), dtype=bool)
+    new_run[1:] = ordered[1:] != ordered[:-1]
+    run_first = order[np.maximum.accumulate(np.where(new_run, np.arange(len(keys)), 0))]
+    earliest = np.empty(len(keys), dtype=np.int64)
+    earliest[order] = run_first
+    return earliest
+
+
+def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
+    """Unique (earlier, later) pairs sharing a band key, encoded as earlier * n + later."""
+    bands = keys.shape[1] if keys.ndim == 2 else 0
+    if not bands or not len(doc_ids):
+        return np.zeros(0, dtype=np.int64)
+    packed = np.sort((keys.ravel() << np.int64(23)) | np.repeat(doc_ids, bands))
+    flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
+    del packed
+    new_run = np.ones(len(flat_keys), dtype=bool)
+    new_run[1:] = flat_keys[1:] != flat_keys[:-1]
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(flat_keys)), 0))
+    earlier_count = np.arange(len(flat_keys)) - run_start  # earlier members of my run
+    total = int(earlier_count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    later = np.repeat(flat_docs, earlier_count)
+    # Offsets 0..count-1 within each run, added to the run's start.
+    offsets = np.arange(total) - np.repeat(np.cumsum(earlier_count) - earlier_count, earlier_count)
+    earlier = flat_docs[np.repeat(run_start, earlier_count) + offsets]
+    return _sorted_unique(earlier * n + later)
+
+
+def _agreeing_pairs(pairs, sig, n, config, chunk) -> np.ndarray:
+    keep = np.zeros(len(pairs), dtype=bool)
+    need = _min_equal(config)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        equal = (sig[part // n] == sig[part % n]).sum(axis=1)
+        keep[start : start + chunk] = equal >= need
+    return pairs[keep]
+
+
+def _weight_matrix(codes, docs, common, n):
+    """Sparse doc x 2-gram matrix of weights, built straight in CSR (docs are sorted)."""
+    from scipy import sparse
+
+    columns = np.searchsorted(_sorted_unique(codes), codes).astype(np.int32)
+    weights = np.where(common, COMMON_WEIGHT, WEIGHT).astype(np.int32)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=n), out=indptr[1:])
+    width = int(columns.max()) + 1 if len(columns) else 0
+    return sparse.csr_matrix((weights, columns, indptr), shape=(n, width))
+
+
+def _pair_similarity(matrix, n, pairs, chunk) -> np.ndarray:
+    from scipy import sparse
+
+    if not len(pairs):
+        return np.zeros(0)
+    # Same structure, all ones (shares the index arrays instead of copying them).
+    binary = sparse.csr_matrix(
+        (np.ones(len(matrix.data), dtype=np.int32), matrix.indices, matrix.indptr),
+        shape=matrix.shape,
+    )
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
+    sims = np.empty(len(pairs))
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        first, second = part // n, part % n
+        inter = np.asarray(matrix[first].multiply(binary[second]).sum(axis=1)).ravel()
+        union = totals[first] + totals[second] - inter
+        sims[start : start + chunk] = np.divide(
+            inter, union, out=np.zeros(len(part)), where=union > 0
+        )
+    return sims

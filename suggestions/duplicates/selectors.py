@@ -1,0 +1,72 @@
+"""Reads of the near-duplicate groups that the desk, the bulk workflow and tallies need."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from suggestions.models import Campaign, Suggestion
+from units.roles import visible_units
+
+
+def with_group_size(queryset: QuerySet) -> QuerySet:
+    """Annotate ``dup_group_size``: ideas in the group an idea represents (0 for members)."""
+    size = (
+        Suggestion.objects.filter(duplicate_of=OuterRef("pk"))
+        .order_by()
+        .values("duplicate_of")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(dup_group_size=Coalesce(Subquery(size), Value(0)))
+
+
+def duplicate_group_members(suggestion: Suggestion) -> QuerySet:
+    """The other ideas of this idea's group, oldest first."""
+    if suggestion.duplicate_of_id is None:
+        return Suggestion.objects.none()
+    return (
+        Suggestion.objects.filter(duplicate_of_id=suggestion.duplicate_of_id)
+        .exclude(pk=suggestion.pk)
+        .select_related("unit")
+        .order_by("pk")
+    )
+
+
+def duplicate_group_ids(*, representative_ids: Iterable[int], user) -> list[int]:
+    """Expand representatives to every idea of their groups that the user may see.
+
+    For the bulk workflow: apply one decision to a whole group. The workflow still
+    judges each idea (stage-1 decisions stay limited to the screener's units).
+    """
+    representative_ids = list(representative_ids)
+    return list(
+        Suggestion.objects.filter(
+            Q(pk__in=representative_ids) | Q(duplicate_of_id__in=representative_ids),
+            unit__in=visible_units(user),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def duplicate_groups_per_unit(*, campaign: Campaign) -> dict[int, int]:
+    """Distinct idea groups per unit (for tallies): unit id -> number of groups."""
+    rows = (
+        Suggestion.objects.filter(campaign=campaign, duplicate_of__isnull=False)
+        .values("unit_id")
+        .annotate(groups=Count("duplicate_of", distinct=True))
+    )
+    unchecked = (
+        Suggestion.objects.filter(campaign=campaign, duplicate_of__isnull=True)
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+    )
+    result = {row["unit_id"]: row["groups"] for row in rows}
+    for row in unchecked:  # not yet checked: each counts as its own group for now
+        result[row["unit_id"]] = result.get(row["unit_id"], 0) + row["n"]
+    return result
+
+
+def duplicates_unchecked_count() -> int:
+    return Suggestion.objects.filter(duplicate_of__isnull=True).count()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from suggestions.intake import api
+
+# Namespaced "api" at include time, so names never collide with the site's own.
+urlpatterns = [
+    path("suggestions/", api.suggestions_create, name="suggestions-create"),
+    path("suggestions/<str:receipt>/", api.suggestions_retrieve, name="suggestions-retrieve"),
+]

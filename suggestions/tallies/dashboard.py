@@ -1,0 +1,196 @@
+"""Selectors that assemble the dashboard's pages from the aggregation module.
+
+Every figure comes from suggestions.tallies.aggregation (snapshot + live change); this
+module only picks the units a user may see (through units.roles) and shapes
+the figures for templates and charts. About a dozen queries whatever the size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from suggestions.models import Campaign, Channel, Dimension, IdentityType, Topic
+from suggestions.tallies.aggregation import (
+    Figures,
+    Live,
+    ReportingStatus,
+    UnitTree,
+    tallies_daily,
+    tallies_live,
+    units_reporting_status,
+)
+from units.models import SupervisionGroup, UnitKind
+from units.roles import sees_all_units, visible_units
+
+
+@dataclass
+class UnitRow:
+    id: int
+    name: str
+    kind: str
+    figures: Figures
+    has_children: bool
+    reported: bool | None  # None: the unit does not report to the city itself
+    own: bool = False  # the ideas filed on a parent unit itself, not a sub-unit
+
+
+def dashboard_scope(user, tree: UnitTree) -> tuple[list[int], set[int]]:
+    """(top units the user's page is about, every unit id the user may open)."""
+    if sees_all_units(user):
+        root = tree.root_id()
+        return ([root] if root else []), set(tree.units)
+    allowed = set(visible_units(user).values_list("pk", flat=True))
+    tops = [uid for uid in allowed if tree.units[uid]["parent_id"] not in allowed]
+    tops.sort(key=lambda uid: (tree.units[uid]["sort_order"], tree.units[uid]["code"]))
+    return tops, allowed
+
+
+def _sum(figures: list[Figures]) -> Figures:
+    total = Figures(groups=0)
+    for item in figures:
+        for name in ("total", "collected", "shortlisted", "excellent", "set_aside"):
+            setattr(total, name, getattr(total, name) + getattr(item, name))
+        total.groups = (total.groups or 0) + (item.groups or 0)
+    return total
+
+
+def _rows(live: Live, unit_ids: list[int], reporting: ReportingStatus | None) -> list[UnitRow]:
+    reported_ids = {unit["id"] for unit in reporting.reported} if reporting else set()
+    parents = {row["parent_id"] for row in live.tree.units.values()}
+    rows = []
+    for uid in unit_ids:
+        unit = live.tree.units[uid]
+        is_reporting = unit["kind"] in (UnitKind.COUNTY, UnitKind.ZONE, UnitKind.DEPARTMENT)
+        rows.append(
+            UnitRow(
+                id=uid,
+                name=unit["name"],
+                kind=unit["kind"],
+                figures=live.unit(uid),
+                has_children=uid in parents,
+                reported=(uid in reported_ids) if is_reporting and reporting else None,
+            )
+        )
+    return rows
+
+
+def _own_rows(live: Live, tops: list[int], tree: UnitTree) -> list[UnitRow]:
+    """Ideas filed on a top unit itself (e.g. the city's mini-program ideas), so the rows
+    always add up to the headline."""
+    rows = []
+    for uid in tops:
+        children = tree.children(uid)
+        if not children:
+            continue
+        own = _difference(live.unit(uid), _sum([live.unit(child) for child in children]))
+        if own.total:
+            name = _("%(unit)s（本级）") % {"unit": tree.units[uid]["name"]}
+            rows.append(UnitRow(uid, name, tree.units[uid]["kind"], own, False, None, own=True))
+    return rows
+
+
+def _difference(whole: Figures, parts: Figures) -> Figures:
+    return Figures(
+        **{
+            name: getattr(whole, name) - getattr(parts, name)
+            for name in ("total", "collected", "shortlisted", "excellent", "set_aside")
+        }
+    )
+
+
+def _breakdown(live: Live, tops: list[int], dimension: str, labels: dict[str, str]) -> list[dict]:
+    merged: dict[str, int] = {}
+    for uid in tops:
+        for key, figures in live.breakdown(uid, dimension).items():
+            merged[key] = merged.get(key, 0) + figures.total
+    return [
+        {"name": labels.get(key, key), "value": value}
+        for key, value in sorted(merged.items(), key=lambda item: -item[1])
+        if value
+    ]
+
+
+def dashboard_build(*, user, campaign: Campaign, unit_id: int | None = None) -> dict | None:
+    """Context of the dashboard (unit_id None) or of one unit's page; None if not allowed."""
+    tree = UnitTree.load()
+    tops, allowed = dashboard_scope(user, tree)
+    if unit_id is not None:
+        if unit_id not in allowed or unit_id not in tree.units:
+            return None
+        tops = [unit_id]
+    # Figures are needed for the top units and the rows below them.
+    children = [child for uid in tops for child in tree.children(uid)]
+    wanted = set(tops) | set(children)
+    if unit_id is None and sees_all_units(user):
+        wanted = None  # the city page also shows supervision groups' units: read all
+    live = tallies_live(campaign=campaign, unit_ids=wanted, tree=tree, breakdown_unit_ids=set(tops))
+    reporting = units_reporting_status(campaign=campaign, tree=tree) if unit_id is None else None
+    headline = _sum([live.unit(uid) for uid in tops])
+    rows = _rows(live, children or tops, reporting if sees_all_units(user) else None)
+    rows += _own_rows(live, tops, tree)
+    topics = dict(Topic.objects.values_list("pk", "name"))
+    daily = []
+    for uid in tops:
+        daily.extend(
+            tallies_daily(
+                campaign=campaign, unit_id=uid, unit_path=tree.units[uid]["path"], run=live.run
+            )
+        )
+    by_day: dict = {}
+    for point in daily:
+        by_day[point["day"]] = by_day.get(point["day"], 0) + point["day_received"]
+    chart = {
+        "daily": {
+            "days": [day.isoformat() for day in sorted(by_day)],
+            "received": [by_day[day] for day in sorted(by_day)],
+        },
+        "channel": _breakdown(live, tops, Dimension.CHANNEL, dict(Channel.choices)),
+        "topic": _breakdown(
+            live, tops, Dimension.TOPIC, {str(pk): name for pk, name in topics.items()}
+        ),
+        "identity": _breakdown(live, tops, Dimension.IDENTITY, dict(IdentityType.choices)),
+        "units": [
+            {"name": row.name, "total": row.figures.total, "excellent": row.figures.excellent}
+            for row in sorted(rows, key=lambda row: row.figures.total)
+        ],
+        "labels": {
+            "received": _("收到"),
+            "total": _("征集数"),
+            "excellent": _("优秀"),
+        },
+    }
+    groups = []
+    if unit_id is None and sees_all_units(user):
+        groups = _supervision(live)
+    return {
+        "campaign": campaign,
+        "live": live,
+        "headline": headline,
+        "title_units": [tree.units[uid]["name"] for uid in tops],
+        "unit": tree.units[unit_id] if unit_id is not None else None,
+        "rows": rows,
+        "reporting": reporting if sees_all_units(user) else None,
+        "chart": chart,
+        "supervision": groups,
+        "report_unit_id": tops[0] if len(tops) == 1 else None,
+    }
+
+
+def _supervision(live: Live) -> list[dict]:
+    """督导组: each group's units and their sum (one query on the through table)."""
+    through = SupervisionGroup.units.through.objects.values_list(
+        "supervisiongroup_id", "supervisiongroup__name", "supervisiongroup__leader_name", "unit_id"
+    ).order_by("supervisiongroup__name")
+    groups: dict[int, dict] = {}
+    for group_id, name, leader, uid in through:
+        group = groups.setdefault(
+            group_id, {"name": name, "leader": leader, "units": [], "figures": None}
+        )
+        group["units"].append(
+            {"id": uid, "name": live.tree.units[uid]["name"], "figures": live.unit(uid)}
+        )
+    for group in groups.values():
+        group["figures"] = _sum([unit["figures"] for unit in group["units"]])
+    return list(groups.values())

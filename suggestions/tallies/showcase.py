@@ -1,0 +1,52 @@
+"""Public showcase of excellent ideas: selectors with a short cache.
+
+Only ideas marked excellent whose submitters opted in (publish_consent), and only
+after the campaign's administrators publish results; never a name or a phone
+(the query reads only the public columns).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+
+from suggestions.models import Campaign, Status, Suggestion
+from suggestions.tallies.aggregation import campaign_totals
+
+PAGE_SIZE = 20
+PUBLIC_FIELDS = ("pk", "title", "content", "unit__name", "topic__name", "received_at")
+
+
+def showcase_ideas(*, campaign: Campaign, unit=None, topic_id: int | None = None):
+    ideas = Suggestion.objects.filter(
+        campaign=campaign, status=Status.EXCELLENT, publish_consent=True
+    )
+    if unit is not None:
+        ideas = ideas.filter(unit__path__startswith=unit.path)
+    if topic_id is not None:
+        ideas = ideas.filter(topic_id=topic_id)
+    return ideas.order_by("-score_mean", "-received_at", "-pk").values(*PUBLIC_FIELDS)
+
+
+def showcase_page(*, campaign: Campaign, unit=None, topic_id: int | None = None, page: int = 1):
+    """(totals, ideas of the page, page count): cached briefly; nothing before publication."""
+    if not campaign.results_published:
+        return None
+    key = f"showcase:{campaign.pk}:{unit.pk if unit else '-'}:{topic_id or '-'}:{page}"
+    cached = cache.get(key)
+    if cached is None:
+        paginator = Paginator(
+            showcase_ideas(campaign=campaign, unit=unit, topic_id=topic_id), PAGE_SIZE
+        )
+        current = paginator.get_page(page)
+        totals = campaign_totals(campaign=campaign)
+        cached = {
+            "totals": totals,
+            "ideas": list(current.object_list),
+            "page": current.number,
+            "pages": paginator.num_pages,
+            "count": paginator.count,
+        }
+        cache.set(key, cached, settings.SHOWCASE_CACHE_SECONDS)
+    return cached
