@@ -12,13 +12,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from suggestions.common.admin import ReadOnlyAdminMixin
-from suggestions.duplicates.selectors import duplicate_group_members, with_group_size
-from suggestions.duplicates.services import (
+from suggestions.duplicates.decisions import (
     DuplicateDecisionRefused,
     duplicate_group_confirm,
     duplicate_group_split,
     duplicates_merge,
 )
+from suggestions.duplicates.selectors import duplicate_group_members, with_group_size
 from suggestions.models import DuplicateDecision, repeat_q, representative_q
 from suggestions.privacy.services import mask_name, mask_phone
 

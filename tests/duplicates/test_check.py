@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
+from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
-    campaign_rebuild_duplicates,
     suggestion_check_duplicates,
     suggestions_check_unchecked,
 )

@@ -2,19 +2,19 @@
 
 import pytest
 
+from suggestions.duplicates.decisions import (
+    DuplicateDecisionRefused,
+    duplicate_group_confirm,
+    duplicate_group_split,
+    duplicates_merge,
+)
+from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.selectors import (
     duplicate_group_ids,
     duplicate_group_members,
     duplicate_groups_per_unit,
 )
-from suggestions.duplicates.services import (
-    DuplicateDecisionRefused,
-    campaign_rebuild_duplicates,
-    duplicate_group_confirm,
-    duplicate_group_split,
-    duplicates_merge,
-    suggestions_check_unchecked,
-)
+from suggestions.duplicates.services import suggestions_check_unchecked
 from suggestions.models import DuplicateAction, DuplicateDecision, Suggestion
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"

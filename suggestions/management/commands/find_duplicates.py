@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from suggestions.duplicates.services import campaign_rebuild_duplicates
+from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.models import Campaign
 
 
