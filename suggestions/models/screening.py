@@ -51,8 +51,12 @@ class Score(models.Model):
 
 class UnitReportQuerySet(models.QuerySet):
     def reported(self):
-        """Reports in force: reopening clears reported_at, so a reopened unit is not here."""
-        return self.filter(reported_at__isnull=False)
+        """Reports in force: reported, and not reopened since. The workflow clears
+        reported_at when it reopens; the reopened_at condition also holds for rows
+        written any other way (imports, the simulator, a manual fix)."""
+        return self.filter(reported_at__isnull=False).filter(
+            models.Q(reopened_at__isnull=True) | models.Q(reopened_at__lt=models.F("reported_at"))
+        )
 
 
 class UnitReport(models.Model):
