@@ -6,7 +6,7 @@ admin and services ask the predicates below instead of checking groups or
 flags themselves.
 """
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +71,7 @@ def _permissions(names: list[str]) -> list[Permission]:
     return found
 
 
-def assign_role(*, user, role: Role, units: list[Unit] | tuple = ()) -> None:
+def assign_role(*, user: AbstractBaseUser, role: Role, units: list[Unit] | tuple = ()) -> None:
     """Give a user a role (and, for screeners, the units they screen)."""
     if role == Role.SCREENER and not units:
         raise ValueError("A screener must be bound to at least one unit.")
@@ -84,7 +84,7 @@ def assign_role(*, user, role: Role, units: list[Unit] | tuple = ()) -> None:
     _forget(user)
 
 
-def roles_of(user) -> frozenset[str]:
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_portal_roles", None)
@@ -94,30 +94,30 @@ def roles_of(user) -> frozenset[str]:
     return cached
 
 
-def has_role(user, role: Role) -> bool:
+def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     return role.value in roles_of(user)
 
 
-def is_city_admin(user) -> bool:
+def is_city_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(getattr(user, "is_superuser", False) and user.is_active) or has_role(
         user, Role.ADMINISTRATOR
     )
 
 
-def is_city_reviewer(user) -> bool:
+def is_city_reviewer(user: AbstractBaseUser | AnonymousUser) -> bool:
     return has_role(user, Role.CITY_REVIEWER)
 
 
-def is_leader(user) -> bool:
+def is_leader(user: AbstractBaseUser | AnonymousUser) -> bool:
     return has_role(user, Role.LEADER)
 
 
-def sees_all_units(user) -> bool:
+def sees_all_units(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Reviewers, leaders and administrators work across the whole city."""
     return is_city_admin(user) or is_city_reviewer(user) or is_leader(user)
 
 
-def screened_units(user) -> models.QuerySet:
+def screened_units(user: AbstractBaseUser | AnonymousUser) -> models.QuerySet[Unit]:
     """Units a screener covers: their bound units and everything below them."""
     if not has_role(user, Role.SCREENER):
         return Unit.objects.none()
@@ -125,17 +125,17 @@ def screened_units(user) -> models.QuerySet:
     return Unit.objects.within_any(list(bound))
 
 
-def visible_units(user) -> models.QuerySet:
+def visible_units(user: AbstractBaseUser | AnonymousUser) -> models.QuerySet[Unit]:
     """Units whose ideas a staff member may see."""
     if sees_all_units(user):
         return Unit.objects.all()
     return screened_units(user)
 
 
-def can_screen_unit(user, unit: Unit) -> bool:
+def can_screen_unit(user: AbstractBaseUser | AnonymousUser, unit: Unit) -> bool:
     return screened_units(user).filter(pk=unit.pk).exists()
 
 
-def _forget(user) -> None:
+def _forget(user: AbstractBaseUser | AnonymousUser) -> None:
     if hasattr(user, "_portal_roles"):
         del user._portal_roles

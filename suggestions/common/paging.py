@@ -11,11 +11,19 @@ takes the page's ids (an index-only scan when an index covers the filter and
 the order, e.g. sugg_desk_newest), then loads just those rows.
 """
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+if TYPE_CHECKING:
+    from django.core.paginator import Page
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models import QuerySet
 
 EXACT_BELOW = 10_000
 
@@ -46,7 +54,7 @@ class EstimatedCountPaginator(Paginator):
         self.count_is_estimate = True
         return max(estimate or 0, capped)
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         queryset = self.object_list
         if (
             not hasattr(queryset, "query")
@@ -64,7 +72,7 @@ class EstimatedCountPaginator(Paginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
-def _table_estimate(connection, table: str) -> int | None:
+def _table_estimate(connection: BaseDatabaseWrapper, table: str) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
         row = cursor.fetchone()
@@ -72,7 +80,7 @@ def _table_estimate(connection, table: str) -> int | None:
     return int(row[0]) if row and row[0] >= 0 else None
 
 
-def _explain_estimate(connection, queryset) -> int | None:
+def _explain_estimate(connection: BaseDatabaseWrapper, queryset: QuerySet) -> int | None:
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)

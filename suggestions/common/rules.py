@@ -16,6 +16,7 @@ read once per request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q
@@ -23,6 +24,9 @@ from django.db.models import Q
 from suggestions.models import Status, Suggestion
 from units.models import Unit
 from units.roles import is_city_admin, is_city_reviewer, screened_units
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Actor:
     screened_unit_ids: frozenset[int]
 
     @classmethod
-    def of(cls, user) -> Actor:
+    def of(cls, user: AbstractBaseUser | AnonymousUser) -> Actor:
         active = bool(user and user.is_authenticated and user.is_active)
         if not active:
             return cls(user, False, False, False, False, False, frozenset())
@@ -107,17 +111,17 @@ def can_undo_stage2(actor: Actor) -> bool:
 # --- administration and personal data -----------------------------------------
 
 
-def can_administer(user) -> bool:
+def can_administer(user: AbstractBaseUser | AnonymousUser) -> bool:
     """City administrators: deletion requests, notices sent, campaign settings."""
     return is_city_admin(user)
 
 
-def can_view_contact(user) -> bool:
+def can_view_contact(user: AbstractBaseUser | AnonymousUser) -> bool:
     """See a submitter's full name and phone (each read is logged by the privacy services)."""
     return bool(user and user.is_active and user.has_perm("suggestions.view_contact"))
 
 
-def can_view_dashboard(user) -> bool:
+def can_view_dashboard(user: AbstractBaseUser | AnonymousUser) -> bool:
     """The leadership dashboard and the per-unit reports (the view_dashboard permission).
 
     One EXISTS query rather than has_perm(), which loads every permission of the user

@@ -43,7 +43,7 @@ SCHEDULES = [
 ]
 
 
-def _when(when) -> dict:
+def _when(when: Every | DailyAt) -> dict:
     if isinstance(when, Every):
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=when.minutes, period=IntervalSchedule.MINUTES

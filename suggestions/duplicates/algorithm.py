@@ -34,9 +34,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import zhconv
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # Words every idea in this campaign uses; their 2-grams barely say what an idea is about.
 COMMON_WORDS: tuple[str, ...] = (
@@ -452,7 +456,9 @@ def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
     return _sorted_unique(earlier * n + later)
 
 
-def _agreeing_pairs(pairs, sig, n, config, chunk) -> np.ndarray:
+def _agreeing_pairs(
+    pairs: np.ndarray, sig: np.ndarray, n: int, config: DuplicateConfig, chunk: int
+) -> np.ndarray:
     keep = np.zeros(len(pairs), dtype=bool)
     need = _min_equal(config)
     for start in range(0, len(pairs), chunk):
@@ -462,7 +468,9 @@ def _agreeing_pairs(pairs, sig, n, config, chunk) -> np.ndarray:
     return pairs[keep]
 
 
-def _weight_matrix(codes, docs, common, n):
+def _weight_matrix(
+    codes: np.ndarray, docs: np.ndarray, common: np.ndarray, n: int
+) -> sparse.csr_matrix:
     """Sparse doc x 2-gram matrix of weights, built straight in CSR (docs are sorted)."""
     from scipy import sparse
 
@@ -474,7 +482,9 @@ def _weight_matrix(codes, docs, common, n):
     return sparse.csr_matrix((weights, columns, indptr), shape=(n, width))
 
 
-def _pair_similarity(matrix, n, pairs, chunk) -> np.ndarray:
+def _pair_similarity(
+    matrix: sparse.csr_matrix, n: int, pairs: np.ndarray, chunk: int
+) -> np.ndarray:
     from scipy import sparse
 
     if not len(pairs):

@@ -7,6 +7,7 @@ suggestions.common.rules applies; every decision is recorded (DuplicateDecision)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,12 +26,15 @@ from suggestions.models import (
     Suggestion,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 
 class DuplicateDecisionRefused(Exception):
     """A group change the actor may not make; the message is for the user."""
 
 
-def _refuse_foreign(user, suggestions: Iterable[Suggestion]) -> None:
+def _refuse_foreign(user: AbstractBaseUser, suggestions: Iterable[Suggestion]) -> None:
     """Regrouping an idea is a stage-1 decision on it: the same rule applies."""
     actor = Actor.of(user)
     foreign = [s for s in suggestions if not rules.can_decide_stage1(actor, s)]
@@ -46,7 +50,9 @@ def _refuse_unchecked(suggestion: Suggestion) -> None:
         raise DuplicateDecisionRefused(_("这条金点子尚未完成查重，请稍后再试。"))
 
 
-def duplicate_group_confirm(*, suggestion: Suggestion, user, note: str = "") -> DuplicateDecision:
+def duplicate_group_confirm(
+    *, suggestion: Suggestion, user: AbstractBaseUser, note: str = ""
+) -> DuplicateDecision:
     """A screener agrees with the idea's current group (recorded, nothing moves)."""
     with transaction.atomic():
         suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
@@ -62,7 +68,9 @@ def duplicate_group_confirm(*, suggestion: Suggestion, user, note: str = "") -> 
         )
 
 
-def duplicate_group_split(*, suggestion: Suggestion, user, note: str = "") -> DuplicateDecision:
+def duplicate_group_split(
+    *, suggestion: Suggestion, user: AbstractBaseUser, note: str = ""
+) -> DuplicateDecision:
     """Take an idea out of its group; it becomes a group of its own.
 
     When the idea is the representative, the earliest remaining member leads the rest,
@@ -109,7 +117,7 @@ def _apply_split(suggestion: Suggestion) -> None:
 
 
 def duplicates_merge(
-    *, suggestions: Iterable[Suggestion], into: Suggestion, user, note: str = ""
+    *, suggestions: Iterable[Suggestion], into: Suggestion, user: AbstractBaseUser, note: str = ""
 ) -> list[DuplicateDecision]:
     """Put ideas (with their own groups) into the group of ``into``; its representative stays.
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import connection, transaction
@@ -28,6 +29,10 @@ from suggestions.models import (
     DuplicateSignature,
     Suggestion,
 )
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +91,7 @@ _CHUNK = 20_000
 
 
 @contextmanager
-def _indexes_rebuilt_after(models_):
+def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
     """On PostgreSQL, drop the secondary indexes, load, then build them in one pass each.
 
     Building a btree once from sorted input is several times faster than maintaining it
@@ -170,7 +175,7 @@ def _bulk_insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
                 cursor.executemany(sql, batch)
 
 
-def _copy(cursor, table: str, columns: list[str], buffer: io.StringIO) -> None:
+def _copy(cursor: CursorWrapper, table: str, columns: list[str], buffer: io.StringIO) -> None:
     buffer.seek(0)
     raw = cursor.cursor  # psycopg2's own cursor under Django's wrapper
     raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)

@@ -1,6 +1,9 @@
 """Reads of the near-duplicate groups that the desk, the bulk workflow and tallies need."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -8,8 +11,11 @@ from django.db.models.functions import Coalesce
 from suggestions.models import Campaign, Suggestion
 from units.roles import visible_units
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
-def with_group_size(queryset: QuerySet) -> QuerySet:
+
+def with_group_size(queryset: QuerySet[Suggestion]) -> QuerySet[Suggestion]:
     """Annotate ``dup_group_size``: ideas in the group an idea represents (0 for members)."""
     size = (
         Suggestion.objects.filter(duplicate_of=OuterRef("pk"))
@@ -21,7 +27,7 @@ def with_group_size(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(dup_group_size=Coalesce(Subquery(size), Value(0)))
 
 
-def duplicate_group_members(suggestion: Suggestion) -> QuerySet:
+def duplicate_group_members(suggestion: Suggestion) -> QuerySet[Suggestion]:
     """The other ideas of this idea's group, oldest first."""
     if suggestion.duplicate_of_id is None:
         return Suggestion.objects.none()
@@ -33,7 +39,7 @@ def duplicate_group_members(suggestion: Suggestion) -> QuerySet:
     )
 
 
-def duplicate_group_ids(*, representative_ids: Iterable[int], user) -> list[int]:
+def duplicate_group_ids(*, representative_ids: Iterable[int], user: AbstractBaseUser) -> list[int]:
     """Expand representatives to every idea of their groups that the user may see.
 
     For the bulk workflow: apply one decision to a whole group. The workflow still

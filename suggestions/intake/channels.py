@@ -1,8 +1,11 @@
 """The API's channels: keys for the mini-program and partners, and Idempotency-Key replay."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -11,10 +14,20 @@ from django.utils import timezone
 from suggestions.models import Channel, ChannelKey, IdempotencyRecord
 from suggestions.models.intake import KEY_PREFIX_LENGTH, channel_key_hash
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import AbstractBaseUser
+
 # --- channel keys ---------------------------------------------------------------
 
 
-def channel_key_create(*, name: str, channel: str = Channel.MINI_PROGRAM, created_by=None):
+def channel_key_create(
+    *,
+    name: str,
+    channel: str = Channel.MINI_PROGRAM,
+    created_by: AbstractBaseUser | None = None,
+) -> tuple[ChannelKey, str]:
     """Create a key; returns (ChannelKey, raw key). The raw key is shown once and never stored."""
     raw = ChannelKey.new_raw_key()
     key = ChannelKey.objects.create(
@@ -53,12 +66,18 @@ class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before with a different request body."""
 
 
-def request_hash(payload) -> str:
+def request_hash(payload: object) -> str:
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def idempotent_call(*, channel_key: ChannelKey, key: str, payload, produce):
+def idempotent_call(
+    *,
+    channel_key: ChannelKey,
+    key: str,
+    payload: object,
+    produce: Callable[[], tuple[int, dict]],
+) -> tuple[int, dict]:
     """Run produce() -> (status, body) once per (channel key, Idempotency-Key) for 24 h.
 
     The record and the work it stands for commit together: a concurrent request

@@ -5,13 +5,20 @@ fact is logged (once per backoff period per process, without personal data),
 because a citizen's idea matters more than a perfect limit during an outage.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCacheClient
+
+if TYPE_CHECKING:
+    import redis
+    from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +26,7 @@ _cache_down_until = 0.0
 _CACHE_BACKOFF_SECONDS = 5
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     return request.META.get(settings.INTAKE_CLIENT_IP_META) or request.META.get("REMOTE_ADDR", "")
 
 
@@ -32,7 +39,7 @@ def _bucket_key(scope: str, ident: str, window: int) -> str:
 _clients: dict[int, object] = {}
 
 
-def _redis_client(backend: RedisCacheClient):
+def _redis_client(backend: RedisCacheClient) -> redis.Redis:
     # Django builds a new redis.Redis (and its ~170 response callbacks) per call;
     # keep one per connection pool instead (the pool is what holds the sockets).
     pool = backend._get_connection_pool(write=True)
@@ -90,7 +97,7 @@ def cache_backoff_reset() -> None:
     _cache_down_until = 0.0
 
 
-def submission_limited(request, *, phone: str) -> bool:
+def submission_limited(request: HttpRequest, *, phone: str) -> bool:
     """Per address (an hour) and per phone (a day), counted together in one round trip."""
     return rate_limits_hit(
         [
@@ -100,7 +107,7 @@ def submission_limited(request, *, phone: str) -> bool:
     )
 
 
-def submission_ip_limited(request) -> bool:
+def submission_ip_limited(request: HttpRequest) -> bool:
     return rate_limit_hit(
         scope="submit-ip",
         ident=client_ip(request),
@@ -118,7 +125,7 @@ def submission_phone_limited(phone: str) -> bool:
     )
 
 
-def lookup_limited(request) -> bool:
+def lookup_limited(request: HttpRequest) -> bool:
     return rate_limit_hit(
         scope="lookup-ip",
         ident=client_ip(request),

@@ -18,12 +18,15 @@ Guarantees, whatever the channel:
   fails or slows the request (see suggestion_received_queue).
 """
 
+from __future__ import annotations
+
 import functools
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +53,12 @@ from suggestions.models import (
     Topic,
 )
 from units.models import Unit, UnitKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +106,7 @@ CHOICES_CACHE_SECONDS = 60
 _choices_cache: dict[str, tuple[float, dict]] = {}
 
 
-def _choices(name: str, load) -> dict:
+def _choices(name: str, load: Callable[[], Iterable[Model]]) -> dict:
     now = time.monotonic()
     hit = _choices_cache.get(name)
     if hit and hit[0] > now:
@@ -124,7 +133,15 @@ def receipt_format(*, prefix: str, sequence: int) -> str:
 
 
 def _fields_clean(
-    *, title, content, topic, unit, identity_type, name, phone, channel
+    *,
+    title: str,
+    content: str,
+    topic: Topic | None,
+    unit: Unit | None,
+    identity_type: str,
+    name: str,
+    phone: str,
+    channel: str,
 ) -> dict[str, object]:
     """Validate every field; raise one ValidationError mapping field -> messages."""
     errors: dict[str, list] = {}
@@ -170,7 +187,7 @@ def _lock_and_recheck_sql_postgres() -> str:
     return f"SELECT pg_advisory_xact_lock(%s); SELECT ({first}), EXISTS ({is_open})"
 
 
-def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestion | None:
+def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now: datetime) -> Suggestion | None:
     """Take the per-fingerprint lock, check the campaign is still open, then find an
     identical idea of the last window. Raises CampaignClosed.
 
@@ -203,7 +220,7 @@ def _lock_and_recheck(*, campaign: Campaign, fingerprint: str, now) -> Suggestio
     return Suggestion.objects.get(pk=first_id) if first_id else None
 
 
-def _numbers_reserve(*, campaign: Campaign, now, count: int) -> range:
+def _numbers_reserve(*, campaign: Campaign, now: datetime, count: int) -> range:
     """Move the campaign's last_sequence on by count if (and only if) it is open."""
     table = connection.ops.quote_name(Campaign._meta.db_table)
     bump = f"UPDATE {table} SET last_sequence = last_sequence + %s WHERE {_OPEN}"  # noqa: S608 (table from model meta)
@@ -229,7 +246,7 @@ _blocks: dict[int, list[int]] = {}
 _blocks_lock = threading.Lock()
 
 
-def _sequence_next(*, campaign: Campaign, now) -> int:
+def _sequence_next(*, campaign: Campaign, now: datetime) -> int:
     """The campaign's next receipt number: unique and never reused, not gapless.
 
     Outside a transaction (web form, API) a process reserves INTAKE_RECEIPT_BLOCK
@@ -267,7 +284,7 @@ def suggestion_submit(
     publish_consent: bool,
     channel: str,
     channel_key: ChannelKey | None = None,
-    submitted_by=None,
+    submitted_by: AbstractBaseUser | None = None,
 ) -> SubmitResult:
     """Store one idea (or find the identical one just stored) and queue its follow-up.
 

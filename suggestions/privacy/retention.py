@@ -9,9 +9,12 @@ stays for the statistics:
 Logs carry counts, ids and receipts only, never the data being erased.
 """
 
+from __future__ import annotations
+
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +24,10 @@ from django.utils import timezone
 
 from suggestions.common.rules import can_administer
 from suggestions.models import PersonalDataAccess, Suggestion
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import QuerySet
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,7 @@ def _contact_erased(now: datetime) -> dict:
     return {"name": "", "phone": "", "fingerprint": _ANON_FINGERPRINT, "anonymised_at": now}
 
 
-def suggestions_past_retention(*, now: datetime | None = None):
+def suggestions_past_retention(*, now: datetime | None = None) -> QuerySet[Suggestion]:
     """Ideas whose campaign closed more than the retention period ago, not yet anonymised."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
@@ -69,7 +76,9 @@ class ErasureRefused(Exception):
 
 
 @transaction.atomic
-def suggestion_erase_contact(*, suggestion_id: int, user, reason: str = "") -> ErasureResult:
+def suggestion_erase_contact(
+    *, suggestion_id: int, user: AbstractBaseUser, reason: str = ""
+) -> ErasureResult:
     """A citizen asked for their contact data to be deleted: erase it now and record who did it."""
     if not can_administer(user):
         raise ErasureRefused("Only city administrators handle deletion requests.")

@@ -4,8 +4,15 @@ Staff without suggestions.view_contact only ever see masked values; the reveal
 and the export with contact write a PersonalDataAccess row in the same request.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from suggestions.common.rules import can_view_contact
 from suggestions.models import PersonalDataAccess, Suggestion
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 def mask_phone(phone: str) -> str:
@@ -30,7 +37,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
-def suggestion_contact_reveal(*, suggestion: Suggestion, user) -> dict[str, str]:
+def suggestion_contact_reveal(*, suggestion: Suggestion, user: AbstractBaseUser) -> dict[str, str]:
     """The full contact of one idea, logged; the caller has checked scope and permission."""
     if not can_view_contact(user):
         raise PermissionError("No permission to view contact data.")
@@ -43,7 +50,7 @@ def suggestion_contact_reveal(*, suggestion: Suggestion, user) -> dict[str, str]
     return {"name": suggestion.name, "phone": suggestion.phone}
 
 
-def contact_export_log(*, user, rows: int, detail: str = "") -> None:
+def contact_export_log(*, user: AbstractBaseUser, rows: int, detail: str = "") -> None:
     """One row per export that carried full contact data."""
     PersonalDataAccess.objects.create(
         user=user,

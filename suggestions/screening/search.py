@@ -20,12 +20,18 @@ SQLite (local development) always uses LIKE, which finds two-character words
 too, only without an index.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower, StrIndex
+
+if TYPE_CHECKING:
+    from suggestions.models import Suggestion
 
 RECEIPT_RE = re.compile(r"^[A-Za-z]{1,12}\d*-\d{1,9}$")
 
@@ -48,7 +54,9 @@ def query_bigrams(term: str) -> list[str]:
     return sorted(grams)
 
 
-def suggestions_search(queryset: models.QuerySet, term: str) -> models.QuerySet:
+def suggestions_search(
+    queryset: models.QuerySet[Suggestion], term: str
+) -> models.QuerySet[Suggestion]:
     """Ideas whose receipt is the term, or whose title or content holds every word of it."""
     term = " ".join(term.split())
     if not term:

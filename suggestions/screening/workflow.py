@@ -127,7 +127,7 @@ def _refusal(
 @dataclass
 class BulkResult:
     changed: list[StatusChange] = field(default_factory=list)
-    refused: list[tuple[Suggestion, str]] = field(default_factory=list)
+    refused: list[tuple[Suggestion, TransitionRefused]] = field(default_factory=list)
 
 
 def suggestion_transition(

@@ -23,6 +23,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -44,6 +45,9 @@ from suggestions.models import (
     representative_q,
 )
 from units.models import REPORTING_KINDS, Unit
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
 
 # Dimension -> the idea's field it groups by ("all" groups by nothing).
 DIMENSION_FIELDS: dict[str, str | None] = {
@@ -194,9 +198,9 @@ def _apply_change(
     *,
     received: list[dict],
     decided: list[dict],
-    day: date,
+    day: date | None,
     sign: int,
-    dims=DIMENSION_FIELDS,
+    dims: Mapping[str, str | None] = DIMENSION_FIELDS,
 ) -> None:
     """Add (sign=1) or take back (sign=-1) receipts and decisions, per dimension."""
     for row in received:
@@ -221,7 +225,9 @@ def _begin_consistent_read(outermost: bool) -> None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
 
-def _compute(campaign_id: int, cutoff: datetime, since_day: date | None, tree: UnitTree):
+def _compute(
+    campaign_id: int, cutoff: datetime, since_day: date | None, tree: UnitTree
+) -> tuple[dict[Key, Counter], dict[Key, Counter], dict[int, int]]:
     today = local_date(cutoff)
     queries = tally_querysets(campaign_id=campaign_id, cutoff=cutoff, since_day=since_day)
     state: dict[Key, Counter] = defaultdict(Counter)
@@ -403,7 +409,7 @@ def _upsert(campaign_id: int, cutoff: datetime, rows: list[tuple], update: list[
             cursor.execute(sql, params)
 
 
-def _sort_key(key: Key):
+def _sort_key(key: Key) -> tuple:
     # A fixed order for the upsert, so concurrent writers take row locks in the same order.
     unit_id, day, dim, dim_key = key
     return (unit_id, day, dim, dim_key)
@@ -462,7 +468,7 @@ def tallies_live(
     *,
     campaign: Campaign,
     unit_ids: set[int] | None = None,
-    dimensions=tuple(DIMENSION_FIELDS),
+    dimensions: Collection[str] = tuple(DIMENSION_FIELDS),
     tree: UnitTree | None = None,
     breakdown_unit_ids: set[int] | None = None,
 ) -> Live:

@@ -8,6 +8,7 @@ the figures for templates and charts. About a dozen queries whatever the size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,9 @@ from suggestions.tallies.aggregation import (
 from units.models import SupervisionGroup, UnitKind
 from units.roles import sees_all_units, visible_units
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
 
 @dataclass
 class UnitRow:
@@ -36,7 +40,7 @@ class UnitRow:
     own: bool = False  # the ideas filed on a parent unit itself, not a sub-unit
 
 
-def dashboard_scope(user, tree: UnitTree) -> tuple[list[int], set[int]]:
+def dashboard_scope(user: AbstractBaseUser, tree: UnitTree) -> tuple[list[int], set[int]]:
     """(top units the user's page is about, every unit id the user may open)."""
     if sees_all_units(user):
         root = tree.root_id()
@@ -112,7 +116,9 @@ def _breakdown(live: Live, tops: list[int], dimension: str, labels: dict[str, st
     ]
 
 
-def dashboard_build(*, user, campaign: Campaign, unit_id: int | None = None) -> dict | None:
+def dashboard_build(
+    *, user: AbstractBaseUser, campaign: Campaign, unit_id: int | None = None
+) -> dict | None:
     """Context of the dashboard (unit_id None) or of one unit's page; None if not allowed."""
     tree = UnitTree.load()
     tops, allowed = dashboard_scope(user, tree)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -35,6 +36,12 @@ from suggestions.tallies.aggregation import (
     tallies_live,
     units_reporting_status,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.db.models import QuerySet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 HTML_IDEAS_LIMIT = 300  # the page lists the first ones; the .xlsx lists them all
 
@@ -101,7 +108,9 @@ def report_data(*, campaign: Campaign, unit_id: int, tree: UnitTree | None = Non
     }
 
 
-def excellent_ideas(*, campaign: Campaign, unit_path: str):
+def excellent_ideas(
+    *, campaign: Campaign, unit_path: str
+) -> QuerySet[Suggestion, tuple[str, str, str, str, float | None, str, str]]:
     """Excellent ideas of a unit's subtree, streamed (contact masked by the caller)."""
     return (
         Suggestion.objects.filter(
@@ -116,7 +125,7 @@ def _xlsx(data: dict) -> bytes:
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
 
-    def header(sheet, values):
+    def header(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> None:
         cells = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=cell_safe(value))
@@ -124,7 +133,7 @@ def _xlsx(data: dict) -> bytes:
             cells.append(cell)
         sheet.append(cells)
 
-    def row(sheet, values):
+    def row(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> None:
         sheet.append([cell_safe(value) for value in values])
 
     totals = workbook.create_sheet("汇总")

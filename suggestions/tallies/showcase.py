@@ -7,6 +7,8 @@ after the campaign's administrators publish results; never a name or a phone
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -14,11 +16,18 @@ from django.core.paginator import Paginator
 from suggestions.models import Campaign, Status, Suggestion
 from suggestions.tallies.aggregation import campaign_totals
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from units.models import Unit
+
 PAGE_SIZE = 20
 PUBLIC_FIELDS = ("pk", "title", "content", "unit__name", "topic__name", "received_at")
 
 
-def showcase_ideas(*, campaign: Campaign, unit=None, topic_id: int | None = None):
+def showcase_ideas(
+    *, campaign: Campaign, unit: Unit | None = None, topic_id: int | None = None
+) -> QuerySet[Suggestion, dict[str, Any]]:
     ideas = Suggestion.objects.filter(
         campaign=campaign, status=Status.EXCELLENT, publish_consent=True
     )
@@ -29,7 +38,9 @@ def showcase_ideas(*, campaign: Campaign, unit=None, topic_id: int | None = None
     return ideas.order_by("-score_mean", "-received_at", "-pk").values(*PUBLIC_FIELDS)
 
 
-def showcase_page(*, campaign: Campaign, unit=None, topic_id: int | None = None, page: int = 1):
+def showcase_page(
+    *, campaign: Campaign, unit: Unit | None = None, topic_id: int | None = None, page: int = 1
+) -> dict[str, Any] | None:
     """(totals, ideas of the page, page count): cached briefly; nothing before publication."""
     if not campaign.results_published:
         return None
