@@ -25,11 +25,13 @@ run: setup
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
+# Exactly the "lint and migrations" step of .ci/run; keep the two in step.
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # Rebuild the committed .mo files after editing locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: $(VENV)/.installed

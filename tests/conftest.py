@@ -8,8 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.test import override_settings
+from django.utils.module_loading import import_string
 
 from suggestions.demo.accounts import default_topics_ensure, demo_campaign_ensure
 from units.models import Unit
@@ -21,6 +25,26 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# PBKDF2 costs ~0.5 s per password, and most tests create several staff accounts.
+# MD5 is fine for throw-away test users; the real hashers stay in the list after it, so
+# a hash made for a child process (see `real_password_hash`) still verifies here.
+FAST_PASSWORD_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+PRODUCTION_PASSWORD_HASHERS = tuple(settings.PASSWORD_HASHERS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """The test process hashes passwords with MD5. Child processes (gunicorn, manage.py,
+    Celery workers) run the real settings and cannot verify an MD5 hash."""
+    with override_settings(PASSWORD_HASHERS=[FAST_PASSWORD_HASHER, *PRODUCTION_PASSWORD_HASHERS]):
+        yield
+
+
+def real_password_hash(password: str) -> str:
+    """A hash with production's default hasher, for users a child process logs in."""
+    return make_password(password, hasher=import_string(PRODUCTION_PASSWORD_HASHERS[0])())
 
 
 @pytest.fixture(autouse=True)

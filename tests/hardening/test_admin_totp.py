@@ -61,12 +61,15 @@ def test_an_account_with_an_authenticator_needs_the_current_code(client, persona
 def test_a_code_cannot_be_replayed(client, personas):
     device = _enrol(personas["reviewer"])
     code = _code(device)
-    client.post(LOGIN, {"username": "reviewer", "password": PASSWORD, "otp_token": code})
+    first = client.post(LOGIN, {"username": "reviewer", "password": PASSWORD, "otp_token": code})
+    assert first.status_code == 302
     client.logout()
 
     again = client.post(LOGIN, {"username": "reviewer", "password": PASSWORD, "otp_token": code})
 
     assert again.status_code == 200
+    assert "动态验证码不正确" in again.content.decode()
+    assert client.get("/admin/").status_code == 302  # not logged in
 
 
 @override_settings(ADMIN_OTP_REQUIRED=True)

@@ -6,6 +6,8 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
+from tests.conftest import real_password_hash
+
 pytestmark = [pytest.mark.services]
 
 ONE_YEAR = 31536000
@@ -70,8 +72,9 @@ def test_pages_contain_no_inline_script_or_style(production_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_cookies_are_secure_httponly_and_samesite(production_server):
-    get_user_model().objects.create_user(
-        username="cookie-check", password="correct-horse-battery", is_staff=True
+    # gunicorn checks the password with production's hashers, not the tests' fast one.
+    get_user_model().objects.create(
+        username="cookie-check", password=real_password_hash("correct-horse-battery"), is_staff=True
     )
     login_page = production_server.get("/admin/login/")
     csrf_cookies = login_page.raw.headers.getlist("Set-Cookie")

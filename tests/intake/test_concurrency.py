@@ -1,6 +1,7 @@
 """Identical requests racing each other store exactly one row (real database, real threads)."""
 
 import json
+import os
 import threading
 
 import pytest
@@ -97,5 +98,8 @@ def test_concurrent_api_posts_with_one_idempotency_key_store_one_row(units, camp
 
 
 def test_the_database_in_use_is_reported(db):
-    # Makes the CI log say which engine the race ran on.
+    # Makes the CI log (pytest -rA or -s) say which engine the races ran on, and fails
+    # if that is not the engine DATABASE_URL asked for.
     print("concurrency tests ran on", connection.vendor)
+    asked = os.environ.get("DATABASE_URL", "sqlite://")
+    assert connection.vendor == ("postgresql" if asked.startswith("postgres") else "sqlite")

@@ -158,5 +158,15 @@ def test_a_forged_receipt_link_is_not_found(client, db):
 
 
 def test_the_form_is_in_english_when_asked(client, units, campaign):
+    client.get(SUBMIT)  # a Chinese visitor first: the unit list is cached per language
+
     response = client.get(SUBMIT, HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
     assert response.status_code == 200
+    assert '<html lang="en">' in html
+    assert "Submit an idea" in html and "提交金点子" not in html
+    assert "Personal data notice (please read before submitting)" in html
+    assert "Mobile number" in html and "手机号码" not in html  # the form's own labels
+    assert '<optgroup label="County / district · 泽州县">' in html  # the cached unit list
+    assert '<optgroup label="City department">' in html
