@@ -86,6 +86,7 @@ def test_env_database_refuses_a_url_without_a_database(monkeypatch):
         env_database("DB_X", "")
 
 
+@pytest.mark.slow
 def test_production_mode_collects_static_files_for_whitenoise(tmp_path):
     env = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "STATIC_ROOT": str(tmp_path)}
 

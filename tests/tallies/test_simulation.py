@@ -17,6 +17,8 @@ from suggestions.simulation import SEED, simulation_check
 from suggestions.workflow import Actor, suggestions_transition
 from units.models import Unit
 
+pytestmark = pytest.mark.slow  # 154,069 ideas per test
+
 STATES = ("collected", "shortlisted", "excellent", "set_aside")
 
 
