@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test setup lint messages clean
+.PHONY: run test test-fast setup lint messages clean
 
 # The venv is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -24,6 +24,11 @@ run: setup
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
+
+# A quick loop while working (under 2 minutes): no browser, no services or worker
+# processes, no slow tests. `make test` (and CI) still runs everything.
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/pytest -m "not slow and not browser and not services"
 
 # Exactly the "lint and migrations" step of .ci/run; keep the two in step.
 lint: $(VENV)/.installed

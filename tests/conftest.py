@@ -1,6 +1,7 @@
 """Shared fixtures: personas, a real Celery worker, and Debian's chromium."""
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -142,6 +143,36 @@ def celery_worker(transactional_db):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def production_env(**extra) -> dict:
+    """The environment of a production deployment (DEBUG off), for child processes."""
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {
+        **base,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """collectstatic into a temporary folder (production uses the manifest storage).
+
+    Once per run: the production-mode servers serve it, and test_settings checks it."""
+    root = tmp_path_factory.mktemp("static")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=PROJECT_DIR,
+        env=production_env(STATIC_ROOT=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return root
 
 
 def wait_for(predicate, timeout=30.0, interval=0.2):

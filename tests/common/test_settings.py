@@ -86,12 +86,10 @@ def test_env_database_refuses_a_url_without_a_database(monkeypatch):
         env_database("DB_X", "")
 
 
-def test_production_mode_collects_static_files_for_whitenoise(tmp_path):
-    env = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "STATIC_ROOT": str(tmp_path)}
-
-    result = _manage("collectstatic", "--noinput", **env)
-
-    assert result.returncode == 0, result.stderr
-    manifest = (tmp_path / "staticfiles.json").read_text()
+@pytest.mark.slow
+def test_production_mode_collects_static_files_for_whitenoise(static_root):
+    # static_root ran `manage.py collectstatic --noinput` with DEBUG=0 (once per run:
+    # the production-mode servers of the hardening tests serve the same folder).
+    manifest = (static_root / "staticfiles.json").read_text()
     assert "vendor/bootstrap/bootstrap.min.css" in manifest
-    assert list(tmp_path.glob("vendor/bootstrap/bootstrap.min.*.css.gz"))
+    assert list(static_root.glob("vendor/bootstrap/bootstrap.min.*.css.gz"))

@@ -80,6 +80,7 @@ def simulate_incremental(texts, config):
     return rep
 
 
+@pytest.mark.slow
 def test_the_vectorised_rebuild_gives_the_same_groups_as_the_per_idea_rule(labelled, grouped):
     texts = [item["text"] for item in labelled]
     assert simulate_incremental(texts, DuplicateConfig()) == grouped.representative.tolist()

@@ -120,6 +120,7 @@ def _groups_by_position(ideas):
     return [position[reps[idea.pk]] for idea in ideas]
 
 
+@pytest.mark.slow
 def test_incremental_checks_in_any_order_give_the_same_groups_as_the_rebuild(labelled_ideas):
     items, ideas = labelled_ideas
     order = list(range(len(ideas)))

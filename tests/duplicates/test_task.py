@@ -12,6 +12,7 @@ from tests.factories import SuggestionFactory
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_a_queued_check_runs_in_the_worker_after_commit(celery_worker, campaign, units):
     with transaction.atomic():
@@ -26,6 +27,7 @@ def test_a_queued_check_runs_in_the_worker_after_commit(celery_worker, campaign,
     assert wait_for(grouped, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_the_catch_up_checks_ideas_whose_task_never_ran(celery_worker, campaign, units):
     idea = SuggestionFactory(campaign=campaign, unit=units["城区"], content=PARK)

@@ -16,7 +16,7 @@ from suggestions.tallies.tasks import tally_campaign
 from tests.conftest import wait_for
 from tests.e2e.conftest import shot, staff_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}

@@ -20,7 +20,7 @@ from suggestions.models import Channel, Status, Suggestion
 from tests.e2e.conftest import shot, staff_login
 from tests.tallies.conftest import move
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 P1 = "<svg onload=alert(1)>"
 P2 = '"><img src=x onerror=alert(2)>'

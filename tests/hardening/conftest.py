@@ -6,7 +6,6 @@ on other ports and stop only those.
 """
 
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -20,7 +19,7 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import test_database_url
+from tests.conftest import production_env, test_database_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -32,34 +31,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def production_env(**extra) -> dict:
-    """The environment of a production deployment (DEBUG off), for child processes."""
-    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    return {
-        **base,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        **extra,
-    }
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    """collectstatic into a temporary folder (production uses the manifest storage)."""
-    root = tmp_path_factory.mktemp("static")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=PROJECT_DIR,
-        env=production_env(STATIC_ROOT=str(root)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return root
 
 
 class Server:

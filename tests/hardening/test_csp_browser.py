@@ -7,7 +7,7 @@ Chromium logs every blocked script, style or frame as a console error
 import pytest
 from django.contrib.auth import get_user_model
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 COLLECT_VIOLATIONS = """
 window.__csp = [];

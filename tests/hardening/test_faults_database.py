@@ -81,6 +81,7 @@ def _closed_port_url() -> str:
     return f"postgres://postgres@127.0.0.1:{free_port()}/portal"
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_wait_for_db_reports_an_unreachable_database_clearly():
     env = production_env(DATABASE_URL=_closed_port_url())
@@ -139,6 +140,7 @@ def private_portal(private_postgres, static_root, tmp_path_factory):
     gunicorn_stop(server)
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_pages_answer_503_while_postgres_is_down_and_recover_after(
     private_postgres, private_portal
@@ -169,6 +171,7 @@ def test_pages_answer_503_while_postgres_is_down_and_recover_after(
     print(f"200 again {time.monotonic() - restarted_at:.1f} s after PostgreSQL was back")
 
 
+@pytest.mark.slow
 @pytest.mark.services
 def test_wait_for_db_succeeds_once_postgres_is_up(private_postgres):
     env = production_env(DATABASE_URL=private_postgres.url)
@@ -185,6 +188,8 @@ def test_wait_for_db_succeeds_once_postgres_is_up(private_postgres):
     assert f"127.0.0.1:{private_postgres.port}/portal is reachable" in result.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.services  # it starts the private PostgreSQL cluster
 def test_the_shared_postgres_is_never_the_private_one(private_postgres):
     assert private_postgres.port != 5432
     assert str(private_postgres.data).startswith(tempfile.gettempdir())

@@ -28,7 +28,7 @@ from tests.hardening.conftest import (
     production_env,
 )
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 CLIENTS = 3
 RUN_SECONDS = 13

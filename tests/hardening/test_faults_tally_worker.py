@@ -37,7 +37,7 @@ from tests.conftest import test_database_url, wait_for
 from tests.factories import SuggestionFactory
 from tests.hardening.test_faults_worker import Worker
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 IDEAS = 300
 TALLY_FIELDS = [

@@ -17,7 +17,7 @@ from celery import Celery
 from tests.conftest import wait_for
 from tests.hardening.conftest import PROJECT_DIR
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 
 class Worker:

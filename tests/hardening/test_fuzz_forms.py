@@ -88,6 +88,7 @@ def test_the_discovery_finds_the_public_forms():
     assert {"/", "/submit/", "/privacy/", "/i18n/setlang/", "/admin/login/"} <= set(PUBLIC_PATHS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PUBLIC_PATHS)
 @settings(
     max_examples=60,

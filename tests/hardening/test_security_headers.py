@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from tests.conftest import real_password_hash
 
-pytestmark = [pytest.mark.services]
+pytestmark = [pytest.mark.services, pytest.mark.slow]  # collectstatic and gunicorn: ~10 s
 
 ONE_YEAR = 31536000
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from suggestions.models import PersonalDataAccess
 from tests.factories import SuggestionFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PAYLOADS = [
     "<svg onload=alert(1)>",

@@ -30,6 +30,7 @@ def api_key(db, campaign, units, topic, in_process_wsgi):
     return raw
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(

@@ -126,6 +126,7 @@ def test_only_city_administrators_handle_deletion_requests(ideas, personas, pers
     assert not PersonalDataAccess.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduled_task_anonymises_through_a_real_worker(units, celery_worker):

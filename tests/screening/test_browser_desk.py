@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from suggestions.models import Score, Status, StatusChange, Suggestion
 from tests.factories import SuggestionFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
 
 

@@ -176,6 +176,7 @@ def test_an_undone_outcome_is_not_announced(personas, idea_factory):
     assert outcome_notices_send(status_change_ids=[change.pk]) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_an_excellent_decision_queues_the_notice_after_commit(

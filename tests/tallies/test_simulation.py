@@ -17,6 +17,8 @@ from suggestions.tallies.aggregation import tallies_live, tally_run
 from suggestions.tallies.reports import report_generate
 from units.models import Unit
 
+pytestmark = pytest.mark.slow  # 154,069 ideas per test
+
 STATES = ("collected", "shortlisted", "excellent", "set_aside")
 
 

@@ -11,6 +11,7 @@ from tests.conftest import wait_for
 from tests.tallies.conftest import make_ideas
 
 
+@pytest.mark.slow
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_the_tally_runs_through_a_real_worker_on_the_configured_broker(
