@@ -229,14 +229,24 @@ def shingles(
     """An idea's 2-grams, terms and (given its normalised sentences) asks."""
     codes = _bigram_codes(normalised)
     common = codes & config.common_set
-    terms = config.gazetteer.terms(normalised) if config.gazetteer else frozenset()
+    return Shingles(
+        frozenset(codes - common),
+        frozenset(common),
+        _terms(normalised, config),
+        _asks(sentences or (), config),
+    )
+
+
+def _terms(normalised: str, config: DuplicateConfig) -> frozenset[tuple[str, str]]:
+    return config.gazetteer.terms(normalised) if config.gazetteer else frozenset()
+
+
+def _asks(sentences: Iterable[str], config: DuplicateConfig) -> frozenset[int]:
     asks: set[int] = set()
-    for sentence in sentences or ():
+    for sentence in sentences:
         if _ASK.search(sentence):
             asks.update(_bigram_codes(sentence))
-    return Shingles(
-        frozenset(codes - common), frozenset(common), terms, frozenset(asks - config.common_set)
-    )
+    return frozenset(asks - config.common_set)
 
 
 def conflict_reason(a: Shingles, b: Shingles, config: DuplicateConfig) -> str | None:
@@ -588,10 +598,15 @@ def group_texts(
     repeat = earliest < np.arange(n)
     cache: dict[int, Shingles] = {}
 
-    def features(position: int) -> Shingles:
+    def features(position: int) -> Shingles:  # only what conflict_reason reads
         if position not in cache:
             sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
-            cache[position] = shingles("".join(sentences), config, sentences=sentences)
+            cache[position] = Shingles(
+                frozenset(),
+                frozenset(),
+                _terms("".join(sentences), config),
+                _asks(sentences, config),
+            )
         return cache[position]
 
     checks = config.gazetteer is not None or config.ask_overlap > 0

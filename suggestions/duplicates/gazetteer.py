@@ -110,8 +110,10 @@ class Gazetteer:
         for number, words in enumerate(contrasts):
             for word in words:
                 self._terms.setdefault(word, set()).add((f"contrast{number}", word))
-        surfaces = sorted(self._terms, key=lambda s: (-len(s), s))
-        self._pattern = re.compile("|".join(map(re.escape, surfaces))) if surfaces else None
+        # First character -> surfaces starting with it, longest first.
+        self._by_first: dict[str, list[str]] = {}
+        for surface in sorted(self._terms, key=lambda s: (-len(s), s)):
+            self._by_first.setdefault(surface[0], []).append(surface)
         self._stops = {
             surface: [(ctx, ctx.index(surface)) for ctx in contexts]
             for surface, contexts in _STOP_CONTEXTS.items()
@@ -119,20 +121,23 @@ class Gazetteer:
 
     def terms(self, normalised: str) -> frozenset[tuple[str, str]]:
         """The (kind, name) terms a normalised text names (longest match at each position)."""
-        if self._pattern is None:
-            return frozenset()
         found: set[tuple[str, str]] = set()
-        position = 0
-        while True:
-            hit = self._pattern.search(normalised, position)
-            if hit is None:
-                break
-            surface = hit.group()
-            if self._stopped(normalised, hit.start(), surface):
-                position = hit.start() + 1
-                continue
-            found.update(self._terms[surface])
-            position = hit.end()
+        by_first = self._by_first
+        position, end = 0, len(normalised)
+        while position < end:
+            surfaces = by_first.get(normalised[position])
+            if surfaces:
+                for surface in surfaces:
+                    if normalised.startswith(surface, position) and not self._stopped(
+                        normalised, position, surface
+                    ):
+                        found.update(self._terms[surface])
+                        position += len(surface)
+                        break
+                else:
+                    position += 1
+            else:
+                position += 1
         return frozenset(found)
 
     def _stopped(self, text: str, start: int, surface: str) -> bool:
