@@ -11,6 +11,7 @@ same idea (must be grouped with the base):
   added           one sentence of support or context added
   reorder         the sentences in another order
   letter          the idea pasted into a letter: greeting, who writes, the idea, a close
+  long_letter     the same inside a long letter (about twice the idea's length around it)
   alias           the place written the short way (高平市 -> 高平) plus a small edit
   reworded        the same proposal in other words, written by hand (reported only: a
                   lexical method is not expected to find these)
@@ -477,6 +478,14 @@ LETTER_OPEN = [
     "各位领导好！我是一个普通的上班族，看到金点子征集活动，想说说自己的想法。",
     "您好！我在这里生活了二十多年，有件事一直想反映。",
 ]
+# A longer letter: who writes and why, several sentences that ask for nothing.
+LETTER_CONTEXT = [
+    "我今年六十二岁，在这座城市生活了大半辈子，亲眼看着晋城一年比一年变得更好。",
+    "平时我喜欢看晋城新闻，也经常和老邻居们聊起身边的变化，大家对政府的工作都很认可。",
+    "不过生活中还是有一些让人着急的小事，我想借这个机会说一说。",
+    "写得不好的地方请多包涵，我也是想为家乡出一份力。",
+    "这件事我和家里人商量过好几次，大家的看法都差不多。",
+]
 LETTER_CLOSE = [
     "以上是我的一点建议，不当之处请指正。谢谢！一位普通市民",
     "希望领导能够重视，谢谢！",
@@ -513,6 +522,8 @@ def build_hard_set(seed: int = 20260601):
 
     for number, base in enumerate(BASES):
         places = PLACES[base["kind"]]
+        if any("城区" in sentence for sentence in base["s"]):  # "{p}城区": a county's town
+            places = [place for place in places if place != "城区"]
         place, other_place = rng.sample(places, 2)
         sentences = [s.format(p=place) for s in base["s"]]
         text = _join(sentences)
@@ -532,6 +543,12 @@ def build_hard_set(seed: int = 20260601):
         add("reorder", _join(reordered), mine, base_position)
         letter = LETTER_OPEN[number % 3] + text + LETTER_CLOSE[number % 3]
         add("letter", letter, mine, base_position)
+        context = rng.sample(LETTER_CONTEXT, 4)
+        long_letter = (
+            LETTER_OPEN[(number + 1) % 3] + "".join(context[:3]) + text + context[3]
+            + LETTER_CLOSE[(number + 1) % 3]
+        )  # fmt: skip
+        add("long_letter", long_letter, mine, base_position)
         if place in SHORT:
             add("alias", _small_edit(text.replace(place, SHORT[place]), rng), mine, base_position)
         add("reworded", base["reword"].format(p=place), mine, base_position)
@@ -549,8 +566,10 @@ def build_hard_set(seed: int = 20260601):
     return items
 
 
-POSITIVE_KINDS = ("resend", "dropped", "added", "reorder", "letter", "alias", "reworded")
-EDIT_KINDS = ("dropped", "added", "reorder", "letter", "alias")
+POSITIVE_KINDS = (
+    "resend", "dropped", "added", "reorder", "letter", "long_letter", "alias", "reworded",
+)  # fmt: skip
+EDIT_KINDS = ("dropped", "added", "reorder", "letter", "long_letter", "alias")
 NEGATIVE_KINDS = ("other_place", "contrast", "other_ask")
 
 

@@ -12,8 +12,12 @@ from tests.duplicates.scoring_hard import score_hard
 VARIANTS = [
     ("default", DuplicateConfig()),
     ("no places/terms", DuplicateConfig(use_terms=False)),
+    ("no ask check", DuplicateConfig(ask_overlap=0)),
     ("no containment", DuplicateConfig(containment=1.01)),
-    ("neither (the old rule)", DuplicateConfig(use_terms=False, containment=1.01)),
+    (
+        "none of these (the old rule)",
+        DuplicateConfig(use_terms=False, ask_overlap=0, containment=1.01),
+    ),
 ]
 
 
