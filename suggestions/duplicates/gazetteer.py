@@ -68,6 +68,21 @@ CONTRASTS: tuple[tuple[str, ...], ...] = (
     ("机动车", "非机动车"),
     ("城镇", "农村"),
     ("男厕", "女厕"),
+    # The county's farm products and specialities: a proposal about one is not about another.
+    (
+        "黄梨",
+        "小米",
+        "党参",
+        "山药",
+        "核桃",
+        "花椒",
+        "连翘",
+        "蚕桑",
+        "山楂",
+        "红薯",
+        "香菇",
+        "蜂蜜",
+    ),
 )
 
 # Two-character town names (the name without 镇/乡/街道) that are also ordinary words or

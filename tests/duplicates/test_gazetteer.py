@@ -140,3 +140,7 @@ def test_a_short_text_is_not_matched_by_containment_alone():
         "建议增开夜间公交，发车时间与列车到站时间衔接，并在站前设置出租车统一候客区，方便旅客。"
     )
     assert group_texts([short, longer], config).representative.tolist() == [0, 1]
+
+
+def test_a_proposal_for_one_local_product_is_not_one_for_another(gazetteer):
+    assert conflict(terms(gazetteer, "打造高平黄梨品牌"), terms(gazetteer, "打造高平小米品牌"))
