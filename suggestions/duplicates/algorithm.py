@@ -13,14 +13,23 @@ Pipeline (the same for the incremental check and the full rebuild):
 4. MinHash (multiply-shift hashing, numpy) split into LSH bands; two ideas become
    candidates when any band key is equal. Band keys are stored in the database for the
    incremental path; the rebuild groups them in memory with one sort.
+   A second candidate path: ideas sharing a whole sentence of >= sentence_min_chars
+   characters (sentence keys, stored beside the band keys; only the first
+   sentence_key_cap ideas holding a sentence get its key).
 5. Candidates are verified with an exact weighted Jaccard similarity on integer weights
-   (so the vectorised rebuild and the per-idea check compute the very same fractions).
+   (so the vectorised rebuild and the per-idea check compute the very same fractions);
+   below the threshold, the containment (overlap / the smaller idea) can still make a
+   match for ideas long enough (``_score``): pasted into a letter, a sentence dropped.
+6. Conflicts decide (``conflict_reason``): different places of one kind or opposite
+   contrast terms (suggestions.duplicates.gazetteer), or different asks, keep two ideas
+   apart whatever their similarity.
 
 Grouping rule (both paths): ideas are taken in id order. An idea whose normalised text
 equals an earlier idea's joins the earliest such idea's group (similarity 1). Otherwise
-it joins the group of the earlier candidate with the highest similarity >= threshold
-(ties: the earliest). Otherwise it starts its own group. The group's first idea is its
-representative.
+it joins the group of the best earlier candidate (highest score, ties: the earliest) that
+matches and conflicts neither with it nor with its group's representative. Otherwise it
+starts its own group. The group's first idea is its representative. See
+docs/duplicates-quality.md for the measured effect of each part.
 
 This module imports no Django (an import-linter contract keeps it so): the labelled
 set and the benchmark run it without a database. The database index, the per-idea
@@ -32,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -513,20 +523,21 @@ def group_texts(
     if n >= 2**22:
         raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
     normalised = []
-    sentence_doc_parts, sentence_key_parts = [], []
+    # (doc, sentence key) pairs, packed 8 bytes each rather than as Python ints.
+    sentence_doc_parts, sentence_key_parts = array("q"), array("q")
     for position, text in enumerate(texts):
         sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
         normalised.append("".join(sentences))
         mine = sentence_keys(sentences, config)
         if mine:
-            sentence_key_parts.append(mine)
-            sentence_doc_parts.append([position] * len(mine))
+            sentence_key_parts.extend(mine)
+            sentence_doc_parts.extend([position] * len(mine))
     say(f"normalised {n} texts")
     keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
     earliest = _earliest_equal(keys)
     sentence_docs, sentence_keys_flat = _capped_sentence_keys(
-        np.fromiter((d for part in sentence_doc_parts for d in part), dtype=np.int64),
-        np.fromiter((k for part in sentence_key_parts for k in part), dtype=np.int64),
+        np.frombuffer(sentence_doc_parts, dtype=np.int64).copy(),
+        np.frombuffer(sentence_key_parts, dtype=np.int64).copy(),
         earliest,
         config.sentence_key_cap,
     )
