@@ -160,6 +160,7 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     candidates: list[tuple[int, Shingles]] = []
     representatives: dict[int, int] = {}
     kept_sentences: list[int] = []
+    agreeing: set[int] = set()
     if bands or own_sentences:
         banded, holders = set(), {}
         for band, other in DuplicateBand.objects.filter(
@@ -176,28 +177,27 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
             if len(holders.get(sentence, ())) < config.sentence_key_cap:
                 kept_sentences.append(sentence)
                 sharing |= holders.get(sentence, set())
-        agreeing = {
-            other
-            for other, stored in DuplicateSignature.objects.filter(
-                suggestion_id__in=banded - sharing
-            ).values_list("suggestion_id", "minhash")
-            if agrees(signature, bytes(stored), config)
-        } | sharing
-        if agreeing:
-            rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
-                "pk", "content", "duplicate_of_id"
+        agreeing = set(sharing)
+        if banded - sharing:
+            agreeing.update(
+                other
+                for other, stored in DuplicateSignature.objects.filter(
+                    suggestion_id__in=banded - sharing
+                ).values_list("suggestion_id", "minhash")
+                if agrees(signature, bytes(stored), config)
             )
-            for other, text, other_rep in rows:
-                candidates.append((other, _features(text, config)[2]))
-                representatives[other] = other_rep
-    # A candidate is taken only if the idea does not conflict with its representative.
+    # A candidate is taken only if the idea conflicts neither with it nor with its group's
+    # representative, whose text comes with the candidate (one join, no extra round trip).
     groups: dict[int, Shingles] = {}
-    group_ids = {rep for other, rep in representatives.items() if rep and rep != other}
-    if group_ids:
-        texts = dict(Suggestion.objects.filter(pk__in=group_ids).values_list("pk", "content"))
-        for other, rep in representatives.items():
-            if rep in texts and rep != other:
-                groups[other] = _features(texts[rep], config)[2]
+    if agreeing:
+        rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
+            "pk", "content", "duplicate_of_id", "duplicate_of__content"
+        )
+        for other, text, other_rep, rep_text in rows:
+            candidates.append((other, _features(text, config)[2]))
+            representatives[other] = other_rep
+            if other_rep and other_rep != other:
+                groups[other] = _features(rep_text, config)[2]
     match = best_match(
         mine,
         exact_ids=[exact[0]] if exact else [],
