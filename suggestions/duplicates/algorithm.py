@@ -13,14 +13,23 @@ Pipeline (the same for the incremental check and the full rebuild):
 4. MinHash (multiply-shift hashing, numpy) split into LSH bands; two ideas become
    candidates when any band key is equal. Band keys are stored in the database for the
    incremental path; the rebuild groups them in memory with one sort.
+   A second candidate path: ideas sharing a whole sentence of >= sentence_min_chars
+   characters (sentence keys, stored beside the band keys; only the first
+   sentence_key_cap ideas holding a sentence get its key).
 5. Candidates are verified with an exact weighted Jaccard similarity on integer weights
-   (so the vectorised rebuild and the per-idea check compute the very same fractions).
+   (so the vectorised rebuild and the per-idea check compute the very same fractions);
+   below the threshold, the containment (overlap / the smaller idea) can still make a
+   match for ideas long enough (``_score``): pasted into a letter, a sentence dropped.
+6. Conflicts decide (``conflict_reason``): different places of one kind or opposite
+   contrast terms (suggestions.duplicates.gazetteer), or different asks, keep two ideas
+   apart whatever their similarity.
 
 Grouping rule (both paths): ideas are taken in id order. An idea whose normalised text
 equals an earlier idea's joins the earliest such idea's group (similarity 1). Otherwise
-it joins the group of the earlier candidate with the highest similarity >= threshold
-(ties: the earliest). Otherwise it starts its own group. The group's first idea is its
-representative.
+it joins the group of the best earlier candidate (highest score, ties: the earliest) that
+matches and conflicts neither with it nor with its group's representative. Otherwise it
+starts its own group. The group's first idea is its representative. See
+docs/duplicates-quality.md for the measured effect of each part.
 
 This module imports no Django (an import-linter contract keeps it so): the labelled
 set and the benchmark run it without a database. The database index, the per-idea
@@ -32,12 +41,15 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import zhconv
+
+from suggestions.duplicates.gazetteer import Gazetteer, conflict, default_gazetteer
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -98,9 +110,28 @@ class DuplicateConfig:
     min_agreement: float = 0.3
     common_words: tuple[str, ...] = COMMON_WORDS
     drop_greetings: bool = True
+    # Length-robust matching: the weighted overlap divided by the *smaller* idea's weight
+    # ("containment") also makes a match when it reaches this value, so an idea pasted
+    # into a letter or with a sentence dropped still matches. Only when the smaller idea
+    # has at least min_contained distinctive 2-grams: a short text is contained in many.
+    containment: float = 0.8
+    min_contained: int = 12
+    # A second candidate path for containment (MinHash estimates Jaccard, which is low
+    # for a short text inside a long one): ideas sharing a whole sentence of at least
+    # sentence_min_chars characters are candidates. Only the first sentence_key_cap ideas
+    # holding a sentence get its key (a sentence many ideas share is boilerplate).
+    sentence_min_chars: int = 8
+    sentence_key_cap: int = 16
+    # Places and contrast terms decide (suggestions.duplicates.gazetteer): ideas naming
+    # different places of one kind, or opposite terms, are never grouped.
+    use_terms: bool = True
+    # Ideas whose asks (sentences with 建议, 希望 …) share less than this are different
+    # ideas, however similar the rest (see conflict_reason); 0 turns the check off.
+    ask_overlap: float = 0.5
     # Derived, filled in __post_init__.
     common_codes: np.ndarray = field(init=False, repr=False, compare=False)
     common_set: frozenset[int] = field(init=False, repr=False, compare=False)
+    gazetteer: Gazetteer | None = field(init=False, repr=False, compare=False)
     perm_a: np.ndarray = field(init=False, repr=False, compare=False)
     perm_b: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -113,6 +144,7 @@ class DuplicateConfig:
             codes.update(_bigram_codes(word))
         object.__setattr__(self, "common_codes", np.array(sorted(codes), dtype=np.int64))
         object.__setattr__(self, "common_set", frozenset(codes))
+        object.__setattr__(self, "gazetteer", default_gazetteer() if self.use_terms else None)
         rng = np.random.default_rng(self.seed)
         # Multiply-shift hashing: odd 64-bit multipliers, any 64-bit offsets.
         a = rng.integers(0, 2**63, size=self.num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(
@@ -132,6 +164,11 @@ class DuplicateConfig:
 
 def normalise(text: str, *, drop_greetings: bool = True) -> str:
     """The comparable core of an idea's text (see the module docstring)."""
+    return "".join(normalised_sentences(text, drop_greetings=drop_greetings))
+
+
+def normalised_sentences(text: str, *, drop_greetings: bool = True) -> list[str]:
+    """The normalised text's sentences (their concatenation is ``normalise(text)``)."""
     text = unicodedata.normalize("NFKC", text or "")
     if not _TRADITIONAL.isdisjoint(text):
         text = zhconv.convert(text, "zh-cn")
@@ -142,12 +179,30 @@ def normalise(text: str, *, drop_greetings: bool = True) -> str:
             if cut == text:
                 break
             text = cut
-        sentences = [_NOT_WORD.sub("", part) for part in _SENTENCE_END.split(text)]
-        sentences = [part for part in sentences if part]
+    sentences = [_NOT_WORD.sub("", part) for part in _SENTENCE_END.split(text)]
+    sentences = [part for part in sentences if part]
+    if drop_greetings:
         while len(sentences) > 1 and _SIGNOFF.fullmatch(sentences[-1]):
             sentences.pop()
-        return "".join(sentences)
-    return _NOT_WORD.sub("", text)
+    return sentences
+
+
+# Sentence keys are tagged above the 40-bit LSH band keys, so both share one index table.
+_SENTENCE_TAG = 1 << 41
+
+
+def sentence_keys(sentences: Iterable[str], config: DuplicateConfig) -> list[int]:
+    """Keys of an idea's sentences long enough to make candidates (see sentence_min_chars)."""
+    keys = {
+        _SENTENCE_TAG | (exact_key(sentence) >> 23)
+        for sentence in sentences
+        if len(sentence) >= config.sentence_min_chars
+    }
+    return sorted(keys)
+
+
+def is_sentence_key(key: int) -> bool:
+    return key >= _SENTENCE_TAG
 
 
 def exact_key(normalised: str) -> int:
@@ -168,16 +223,61 @@ class Shingles:
 
     distinctive: frozenset[int]
     common: frozenset[int]
+    # Places and contrast terms the idea names (see suggestions.duplicates.gazetteer).
+    terms: frozenset[tuple[str, str]] = frozenset()
+    # Distinctive 2-grams of the idea's asks: its sentences with 建议, 希望, 呼吁 … (only
+    # when shingles() was given the sentences).
+    asks: frozenset[int] = frozenset()
 
     @property
     def weight(self) -> int:
         return WEIGHT * len(self.distinctive) + COMMON_WEIGHT * len(self.common)
 
 
-def shingles(normalised: str, config: DuplicateConfig) -> Shingles:
+_ASK = re.compile(r"建议|希望|呼吁|恳请|请求|应该|应当|能否|能不能|可否|要求")
+
+
+def shingles(
+    normalised: str, config: DuplicateConfig, *, sentences: Sequence[str] | None = None
+) -> Shingles:
+    """An idea's 2-grams, terms and (given its normalised sentences) asks."""
     codes = _bigram_codes(normalised)
     common = codes & config.common_set
-    return Shingles(frozenset(codes - common), frozenset(common))
+    return Shingles(
+        frozenset(codes - common),
+        frozenset(common),
+        _terms(normalised, config),
+        _asks(sentences or (), config),
+    )
+
+
+def _terms(normalised: str, config: DuplicateConfig) -> frozenset[tuple[str, str]]:
+    return config.gazetteer.terms(normalised) if config.gazetteer else frozenset()
+
+
+def _asks(sentences: Iterable[str], config: DuplicateConfig) -> frozenset[int]:
+    asks: set[int] = set()
+    for sentence in sentences:
+        if _ASK.search(sentence):
+            asks.update(_bigram_codes(sentence))
+    return frozenset(asks - config.common_set)
+
+
+def conflict_reason(a: Shingles, b: Shingles, config: DuplicateConfig) -> str | None:
+    """Why two similar ideas are still different ideas, or None.
+
+    Places or contrast terms conflict (suggestions.duplicates.gazetteer.conflict), or both
+    ideas state asks (at least 4 distinctive 2-grams each) and less than ask_overlap of
+    the smaller idea's asks are in the other's: the same frame asking for something else.
+    """
+    reason = conflict(a.terms, b.terms)
+    if reason:
+        return reason
+    if config.ask_overlap > 0 and len(a.asks) >= 4 and len(b.asks) >= 4:
+        shared = len(a.asks & b.asks) / min(len(a.asks), len(b.asks))
+        if shared < config.ask_overlap:
+            return f"asks differ ({shared:.0%} shared)"
+    return None
 
 
 def similarity(a: Shingles, b: Shingles) -> float:
@@ -185,6 +285,31 @@ def similarity(a: Shingles, b: Shingles) -> float:
     inter = WEIGHT * len(a.distinctive & b.distinctive) + COMMON_WEIGHT * len(a.common & b.common)
     union = a.weight + b.weight - inter
     return inter / union if union else 0.0
+
+
+def _score(inter, weight_a, weight_b, distinct_a, distinct_b, config):
+    """The matching score from overlap and sizes (scalars or numpy arrays alike).
+
+    Jaccard when it reaches the threshold; otherwise the containment when that reaches
+    config.containment and the smaller idea is long enough; otherwise 0 (no match).
+    Integer arithmetic up to the divisions, so both paths compute the same fractions.
+    """
+    union = weight_a + weight_b - inter
+    smaller = np.minimum(weight_a, weight_b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+        contained = np.where(smaller > 0, inter / np.maximum(smaller, 1), 0.0)
+    long_enough = np.minimum(distinct_a, distinct_b) >= config.min_contained
+    by_containment = long_enough & (contained >= config.containment)
+    return np.where(jaccard >= config.threshold, jaccard, np.where(by_containment, contained, 0.0))
+
+
+def match_score(a: Shingles, b: Shingles, config: DuplicateConfig) -> float:
+    """How strongly two ideas match (0 when they do not: too different, or terms conflict)."""
+    if conflict_reason(a, b, config):
+        return 0.0
+    inter = WEIGHT * len(a.distinctive & b.distinctive) + COMMON_WEIGHT * len(a.common & b.common)
+    return float(_score(inter, a.weight, b.weight, len(a.distinctive), len(b.distinctive), config))
 
 
 # ---------------------------------------------------------------------- MinHash and LSH
@@ -274,24 +399,95 @@ def best_match(
     *,
     exact_ids: Iterable[int],
     candidates: Iterable[tuple[int, Shingles]],
-    threshold: float,
+    config: DuplicateConfig,
+    groups: Mapping[int, Shingles] | None = None,
 ) -> Match | None:
-    """Apply the grouping rule to one idea, given its earlier exact repeats and candidates."""
+    """Apply the grouping rule to one idea, given its earlier exact repeats and candidates.
+
+    ``groups`` maps a candidate to its group's representative when that is another idea:
+    a candidate is taken only if the new idea conflicts neither with it nor with its
+    representative (so a group never gathers different places through a link that names
+    none). Candidates are tried best first: highest score, then earliest.
+    """
     exact_ids = list(exact_ids)
     if exact_ids:
         return Match(min(exact_ids), 1.0, True)
-    best: Match | None = None
+    scored = []
     for other_id, other in candidates:
-        sim = similarity(new, other)
-        if sim < threshold:
+        sim = match_score(new, other, config)
+        if sim > 0:
+            scored.append((-sim, other_id))
+    for negative_sim, other_id in sorted(scored):
+        group = (groups or {}).get(other_id)
+        if group is not None and conflict_reason(new, group, config):
             continue
-        if (
-            best is None
-            or sim > best.similarity
-            or (sim == best.similarity and other_id < best.other_id)
-        ):
-            best = Match(other_id, sim, False)
-    return best
+        return Match(other_id, -negative_sim, False)
+    return None
+
+
+class MemoryIndex:
+    """The per-idea check against an index held in memory, without a database.
+
+    The same steps as the database check (suggestions.duplicates.services._check_one):
+    exact repeat first; else candidates are the earlier ideas sharing an LSH band key
+    whose MinHash signatures agree, plus those sharing a sentence key (the first
+    sentence_key_cap holders only); then ``best_match``. Ideas are numbered 0, 1, … in
+    the order they are added; ``add`` returns the idea's representative.
+    """
+
+    def __init__(self, config: DuplicateConfig):
+        self.config = config
+        self._exact: dict[int, int] = {}
+        self._keys: dict[int, list[int]] = {}
+        self._shingles: list[Shingles] = []
+        self._signatures: list[np.ndarray] = []
+        self.representative: list[int] = []
+        self.matches: list[Match | None] = []
+
+    def add(self, text: str) -> int:
+        config = self.config
+        position = len(self._shingles)
+        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+        norm = "".join(sentences)
+        key = exact_key(norm)
+        mine = shingles(norm, config, sentences=sentences)
+        signature = minhash(mine, config)
+        exact = self._exact.get(key)
+        keys: list[int] = []
+        candidates: set[int] = set()
+        if exact is None:
+            for band in band_keys(mine, config):
+                keys.append(band)
+                candidates.update(
+                    other
+                    for other in self._keys.get(band, ())
+                    if agrees(signature, self._signatures[other], config)
+                )
+            for sentence in sentence_keys(sentences, config):
+                holders = self._keys.get(sentence, ())
+                if len(holders) < config.sentence_key_cap:
+                    keys.append(sentence)
+                    candidates.update(holders)
+        match = best_match(
+            mine,
+            exact_ids=[] if exact is None else [exact],
+            candidates=[(other, self._shingles[other]) for other in sorted(candidates)],
+            config=config,
+            groups={
+                other: self._shingles[self.representative[other]]
+                for other in candidates
+                if self.representative[other] != other
+            },
+        )
+        self._exact.setdefault(key, position)
+        for indexed in keys:
+            self._keys.setdefault(indexed, []).append(position)
+        self._shingles.append(mine)
+        self._signatures.append(signature)
+        rep = position if match is None else self.representative[match.other_id]
+        self.representative.append(rep)
+        self.matches.append(match)
+        return rep
 
 
 # ------------------------------------------------------------------------ full rebuild
@@ -308,6 +504,11 @@ class Grouping:
     band_keys: np.ndarray  # int64 (texts x bands); rows of texts without bands are unused
     has_bands: np.ndarray  # bool per text
     signatures: np.ndarray  # uint32 (texts x num_perm)
+    # Sentence keys kept for the index (the first sentence_key_cap holders of each):
+    # position of the text and its key, one entry per (text, key).
+    sentence_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    conflicts: int = 0  # pairs similar enough that their places or terms kept apart
 
 
 def group_texts(
@@ -325,10 +526,26 @@ def group_texts(
     n = len(texts)
     if n >= 2**22:
         raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
-    normalised = [normalise(t, drop_greetings=config.drop_greetings) for t in texts]
+    normalised = []
+    # (doc, sentence key) pairs, packed 8 bytes each rather than as Python ints.
+    sentence_doc_parts, sentence_key_parts = array("q"), array("q")
+    for position, text in enumerate(texts):
+        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+        normalised.append("".join(sentences))
+        mine = sentence_keys(sentences, config)
+        if mine:
+            sentence_key_parts.extend(mine)
+            sentence_doc_parts.extend([position] * len(mine))
     say(f"normalised {n} texts")
     keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
     earliest = _earliest_equal(keys)
+    sentence_docs, sentence_keys_flat = _capped_sentence_keys(
+        np.frombuffer(sentence_doc_parts, dtype=np.int64).copy(),
+        np.frombuffer(sentence_key_parts, dtype=np.int64).copy(),
+        earliest,
+        config.sentence_key_cap,
+    )
+    del sentence_doc_parts, sentence_key_parts
 
     # 2-grams of all documents, a block of documents at a time (bounded memory): UTF-32
     # code points, pairs within a document, unique (doc, code) sorted by doc then code.
@@ -365,42 +582,87 @@ def group_texts(
     pairs = _bucket_pairs(bkeys[has_bands], np.flatnonzero(has_bands), n)
     banded = len(pairs)
     pairs = _agreeing_pairs(pairs, sig, n, config, chunk)
+    by_sentence = _bucket_pairs_flat(sentence_keys_flat & np.int64(2**40 - 1), sentence_docs, n)
     say(
         f"{banded} candidate pairs from {config.bands} LSH bands, "
-        f"{len(pairs)} agree on >= {_min_equal(config)}/{config.num_perm} MinHash values"
+        f"{len(pairs)} agree on >= {_min_equal(config)}/{config.num_perm} MinHash values, "
+        f"{len(by_sentence)} share a sentence"
     )
+    pairs = _sorted_unique(np.concatenate([pairs, by_sentence]))
+    banded += len(by_sentence)
 
-    # Weighted Jaccard of every candidate pair via a sparse doc x 2-gram matrix.
-    sims = _pair_similarity(matrix, n, pairs, chunk // 4)
+    # Weighted overlap of every candidate pair via a sparse doc x 2-gram matrix.
+    inter, totals = _pair_overlap(matrix, n, pairs, chunk // 4)
     del matrix
+    first, second = pairs // n, pairs % n  # first < second
+    distinct = np.diff(indptr)
+    sims = _score(inter, totals[first], totals[second], distinct[first], distinct[second], config)
     say("candidate pairs verified")
 
-    first, second = pairs // n, pairs % n  # first < second
-    good = sims >= config.threshold
+    good = sims > 0
     first, second, sims = first[good], second[good], sims[good]
-    # Best earlier match of each doc: highest similarity, then earliest.
+    # Candidates of each doc, best first: highest score, then earliest.
     order = np.lexsort((first, -sims, second))
     first, second, sims = first[order], second[order], sims[order]
-    lead = np.ones(len(second), dtype=bool)
-    lead[1:] = second[1:] != second[:-1]
-    match = np.full(n, -1, dtype=np.int64)
-    match_sim = np.full(n, np.nan)
-    match[second[lead]] = first[lead]
-    match_sim[second[lead]] = sims[lead]
-
-    # Exact repeats win: the earliest text with the same normalised text.
-    earliest = _earliest_equal(keys)
+    runs = {}
+    if len(second):
+        run_starts = np.flatnonzero(np.r_[True, second[1:] != second[:-1]])
+        run_ends = np.r_[run_starts[1:], len(second)]
+        for begin, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
+            runs[int(second[begin])] = (begin, end)
     repeat = earliest < np.arange(n)
-    match[repeat] = earliest[repeat]
-    match_sim[repeat] = 1.0
+    cache: dict[int, Shingles] = {}
 
-    representative = np.arange(n, dtype=np.int64)
-    rep_list = representative.tolist()
-    for pos in np.flatnonzero(match >= 0).tolist():  # ascending, and match[pos] < pos
-        rep_list[pos] = rep_list[int(match[pos])]
+    def features(position: int) -> Shingles:  # only what conflict_reason reads
+        if position not in cache:
+            sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
+            cache[position] = Shingles(
+                frozenset(),
+                frozenset(),
+                _terms("".join(sentences), config),
+                _asks(sentences, config),
+            )
+        return cache[position]
+
+    checks = config.gazetteer is not None or config.ask_overlap > 0
+    rep_list = list(range(n))
+    match_sim = np.full(n, np.nan)
+    conflicts = 0
+    first_list, sims_list = first.tolist(), sims.tolist()
+    for pos in sorted(set(runs) | set(np.flatnonzero(repeat).tolist())):
+        if repeat[pos]:  # exact repeats win: the earliest text with the same normalised text
+            rep_list[pos] = rep_list[int(earliest[pos])]
+            match_sim[pos] = 1.0
+            continue
+        begin, end = runs[pos]
+        for k in range(begin, end):
+            other = first_list[k]
+            group = rep_list[other]
+            if checks and (
+                conflict_reason(features(pos), features(other), config)
+                or (group != other and conflict_reason(features(pos), features(group), config))
+            ):
+                conflicts += 1
+                continue
+            rep_list[pos] = group
+            match_sim[pos] = sims_list[k]
+            break
+    if checks:
+        say(f"{conflicts} similar candidates kept apart by places, terms or asks")
     representative = np.array(rep_list, dtype=np.int64)
     say("groups assigned")
-    return Grouping(representative, match_sim, banded, keys, bkeys, has_bands, sig)
+    return Grouping(
+        representative,
+        match_sim,
+        banded,
+        keys,
+        bkeys,
+        has_bands,
+        sig,
+        sentence_docs,
+        sentence_keys_flat,
+        conflicts,
+    )
 
 
 # np.unique and np.isin were 10-70x slower than a plain sort on this numpy build, so
@@ -434,12 +696,34 @@ def _earliest_equal(keys: np.ndarray) -> np.ndarray:
     return earliest
 
 
+def _capped_sentence_keys(docs, keys, earliest, cap):
+    """(doc, key) of first occurrences, only the first ``cap`` holders of each key."""
+    first = earliest[docs] == docs
+    docs, keys = docs[first], keys[first]
+    if not len(docs):
+        return docs, keys
+    order = np.lexsort((docs, keys))
+    docs, keys = docs[order], keys[order]
+    new_run = np.ones(len(keys), dtype=bool)
+    new_run[1:] = keys[1:] != keys[:-1]
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(keys)), 0))
+    keep = np.arange(len(keys)) - run_start < cap
+    return docs[keep], keys[keep]
+
+
 def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
     """Unique (earlier, later) pairs sharing a band key, encoded as earlier * n + later."""
     bands = keys.shape[1] if keys.ndim == 2 else 0
     if not bands or not len(doc_ids):
         return np.zeros(0, dtype=np.int64)
-    packed = np.sort((keys.ravel() << np.int64(23)) | np.repeat(doc_ids, bands))
+    return _bucket_pairs_flat(keys.ravel(), np.repeat(doc_ids, bands), n)
+
+
+def _bucket_pairs_flat(keys: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
+    """Unique (earlier, later) pairs of docs sharing a key (keys < 2**40, docs < 2**23)."""
+    if not len(docs):
+        return np.zeros(0, dtype=np.int64)
+    packed = np.sort((keys << np.int64(23)) | docs)
     flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
     del packed
     new_run = np.ones(len(flat_keys), dtype=bool)
@@ -482,26 +766,25 @@ def _weight_matrix(
     return sparse.csr_matrix((weights, columns, indptr), shape=(n, width))
 
 
-def _pair_similarity(
+def _pair_overlap(
     matrix: sparse.csr_matrix, n: int, pairs: np.ndarray, chunk: int
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted overlap of each pair, and every doc's total weight."""
     from scipy import sparse
 
+    totals = np.asarray(matrix.sum(axis=1)).ravel().astype(np.int64)
     if not len(pairs):
-        return np.zeros(0)
+        return np.zeros(0, dtype=np.int64), totals
     # Same structure, all ones (shares the index arrays instead of copying them).
     binary = sparse.csr_matrix(
         (np.ones(len(matrix.data), dtype=np.int32), matrix.indices, matrix.indptr),
         shape=matrix.shape,
     )
-    totals = np.asarray(matrix.sum(axis=1)).ravel()
-    sims = np.empty(len(pairs))
+    inter = np.empty(len(pairs), dtype=np.int64)
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
         first, second = part // n, part % n
-        inter = np.asarray(matrix[first].multiply(binary[second]).sum(axis=1)).ravel()
-        union = totals[first] + totals[second] - inter
-        sims[start : start + chunk] = np.divide(
-            inter, union, out=np.zeros(len(part)), where=union > 0
-        )
-    return sims
+        inter[start : start + chunk] = np.asarray(
+            matrix[first].multiply(binary[second]).sum(axis=1)
+        ).ravel()
+    return inter, totals

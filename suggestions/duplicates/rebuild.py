@@ -72,6 +72,18 @@ def campaign_rebuild_duplicates(
         with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand]):
             _write_signatures(campaign.pk, ids, grouping.exact_keys, grouping.signatures)
             _write_bands(campaign.pk, ids, grouping.band_keys, grouping.has_bands)
+            _bulk_insert(
+                DuplicateBand._meta.db_table,
+                ["campaign_id", "suggestion_id", "key"],
+                (
+                    (campaign.pk, owner, key)
+                    for owner, key in zip(
+                        ids[grouping.sentence_docs].tolist(),
+                        grouping.sentence_keys.tolist(),
+                        strict=True,
+                    )
+                ),
+            )
         say("index written")
         changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
         say(f"groups written ({changed} ideas changed)")

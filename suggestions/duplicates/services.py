@@ -27,8 +27,10 @@ from suggestions.duplicates.algorithm import (
     band_keys,
     best_match,
     exact_key,
+    is_sentence_key,
     minhash,
-    normalise,
+    normalised_sentences,
+    sentence_keys,
     shingles,
     signature_bytes,
 )
@@ -133,10 +135,15 @@ def duplicate_checks_lock(campaign_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, campaign_id])
 
 
+def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Shingles]:
+    sentences = normalised_sentences(comparable_text(content), drop_greetings=config.drop_greetings)
+    norm = "".join(sentences)
+    return sentences, norm, shingles(norm, config, sentences=sentences)
+
+
 def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig) -> int:
-    norm = normalise(comparable_text(content), drop_greetings=config.drop_greetings)
+    sentences, norm, mine = _features(content, config)
     key = exact_key(norm)
-    mine = shingles(norm, config)
     signature = minhash(mine, config)
     # The earliest earlier idea with the same normalised text, and its representative.
     exact = (
@@ -147,34 +154,56 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
         .values_list("suggestion_id", "suggestion__duplicate_of_id")
         .first()
     )
-    # A later exact repeat never beats its earliest twin, so it needs no bands.
+    # A later exact repeat never beats its earliest twin, so it needs no keys.
     bands = [] if exact else band_keys(mine, config)
+    own_sentences = [] if exact else sentence_keys(sentences, config)
     candidates: list[tuple[int, Shingles]] = []
     representatives: dict[int, int] = {}
-    if bands:
-        banded = DuplicateBand.objects.filter(
-            campaign_id=campaign_id, key__in=bands, suggestion_id__lt=pk
-        ).values("suggestion_id")
-        agreeing = [
-            other
-            for other, stored in DuplicateSignature.objects.filter(
-                suggestion_id__in=banded
-            ).values_list("suggestion_id", "minhash")
-            if agrees(signature, bytes(stored), config)
-        ]
-        if agreeing:
-            rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
-                "pk", "content", "duplicate_of_id"
+    kept_sentences: list[int] = []
+    agreeing: set[int] = set()
+    if bands or own_sentences:
+        banded, holders = set(), {}
+        for band, other in DuplicateBand.objects.filter(
+            campaign_id=campaign_id, key__in=bands + own_sentences, suggestion_id__lt=pk
+        ).values_list("key", "suggestion_id"):
+            if is_sentence_key(band):
+                holders.setdefault(band, set()).add(other)
+            else:
+                banded.add(other)
+        # Only the first sentence_key_cap holders of a sentence are indexed and compared
+        # (the rebuild applies the same cap).
+        sharing = set()
+        for sentence in own_sentences:
+            if len(holders.get(sentence, ())) < config.sentence_key_cap:
+                kept_sentences.append(sentence)
+                sharing |= holders.get(sentence, set())
+        agreeing = set(sharing)
+        if banded - sharing:
+            agreeing.update(
+                other
+                for other, stored in DuplicateSignature.objects.filter(
+                    suggestion_id__in=banded - sharing
+                ).values_list("suggestion_id", "minhash")
+                if agrees(signature, bytes(stored), config)
             )
-            for other, text, other_rep in rows:
-                norm_other = normalise(comparable_text(text), drop_greetings=config.drop_greetings)
-                candidates.append((other, shingles(norm_other, config)))
-                representatives[other] = other_rep
+    # A candidate is taken only if the idea conflicts neither with it nor with its group's
+    # representative, whose text comes with the candidate (one join, no extra round trip).
+    groups: dict[int, Shingles] = {}
+    if agreeing:
+        rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
+            "pk", "content", "duplicate_of_id", "duplicate_of__content"
+        )
+        for other, text, other_rep, rep_text in rows:
+            candidates.append((other, _features(text, config)[2]))
+            representatives[other] = other_rep
+            if other_rep and other_rep != other:
+                groups[other] = _features(rep_text, config)[2]
     match = best_match(
         mine,
         exact_ids=[exact[0]] if exact else [],
         candidates=candidates,
-        threshold=config.threshold,
+        config=config,
+        groups=groups,
     )
     if match is None:
         representative, similarity_value = pk, None
@@ -200,8 +229,9 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
         unique_fields=["suggestion"],
         update_fields=["campaign", "exact_key", "minhash"],
     )
-    if bands:
+    if bands or kept_sentences:
         DuplicateBand.objects.bulk_create(
-            DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band) for band in bands
+            DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band)
+            for band in bands + kept_sentences
         )
     return representative

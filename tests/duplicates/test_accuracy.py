@@ -4,14 +4,8 @@ import pytest
 
 from suggestions.duplicates.algorithm import (
     DuplicateConfig,
-    agrees,
-    band_keys,
-    best_match,
-    exact_key,
+    MemoryIndex,
     group_texts,
-    minhash,
-    normalise,
-    shingles,
 )
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.scoring import score_grouping
@@ -52,32 +46,11 @@ def test_common_campaign_words_do_not_make_slogans_match(labelled):
 
 
 def simulate_incremental(texts, config):
-    """The per-idea rule with an in-memory band index, as the database service applies it."""
-    by_key, by_band, seen, signatures, rep = {}, {}, {}, {}, []
-    for position, text in enumerate(texts):
-        norm = normalise(text)
-        mine = shingles(norm, config)
-        bands = band_keys(mine, config)
-        signature = minhash(mine, config)
-        candidates = {
-            other
-            for key in bands
-            for other in by_band.get(key, ())
-            if agrees(signature, signatures[other], config)
-        }
-        match = best_match(
-            mine,
-            exact_ids=[by_key[exact_key(norm)]] if exact_key(norm) in by_key else [],
-            candidates=[(other, seen[other]) for other in sorted(candidates)],
-            threshold=config.threshold,
-        )
-        rep.append(rep[match.other_id] if match else position)
-        by_key.setdefault(exact_key(norm), position)
-        for key in bands:
-            by_band.setdefault(key, []).append(position)
-        seen[position] = mine
-        signatures[position] = signature
-    return rep
+    """The per-idea rule with an in-memory index, as the database service applies it."""
+    index = MemoryIndex(config)
+    for text in texts:
+        index.add(text)
+    return index.representative
 
 
 @pytest.mark.slow

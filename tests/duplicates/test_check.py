@@ -5,7 +5,7 @@ import random
 import pytest
 from django.core.management import call_command
 
-from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
+from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, is_sentence_key
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
     suggestion_check_duplicates,
@@ -13,6 +13,7 @@ from suggestions.duplicates.services import (
 )
 from suggestions.models import DuplicateBand, DuplicateSignature, Suggestion
 from tests.duplicates.evalset import build_eval_set
+from tests.duplicates.evalset_hard import build_hard_set
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
 PARK_EDITED = (
@@ -36,7 +37,10 @@ def test_a_lone_idea_represents_itself_and_is_indexed(make_idea):
     assert idea.duplicate_of_id == idea.pk
     assert idea.duplicate_similarity is None
     assert DuplicateSignature.objects.filter(suggestion=idea).exists()
-    assert DuplicateBand.objects.filter(suggestion=idea).count() == DuplicateConfig().bands
+    keys = DuplicateBand.objects.filter(suggestion=idea).values_list("key", flat=True)
+    sentences = [key for key in keys if is_sentence_key(key)]
+    assert len(keys) - len(sentences) == DuplicateConfig().bands
+    assert sentences  # the idea's long sentences are indexed too
 
 
 def test_an_exact_resend_joins_the_first_ideas_group(make_idea):
@@ -196,4 +200,28 @@ def test_two_workers_checking_at_once_still_group_the_ideas(make_idea):
     assert DuplicateSignature.objects.count() == 2
     # Each idea indexed once. (This run does not reliably interleave the two workers, so
     # it passes without the advisory lock too; it guards the outcome, not the lock.)
-    assert DuplicateBand.objects.filter(suggestion=first).count() == DuplicateConfig().bands
+    keys = DuplicateBand.objects.filter(suggestion=first).values_list("key", flat=True)
+    assert sum(not is_sentence_key(key) for key in keys) == DuplicateConfig().bands
+    assert len(keys) == len(set(keys))
+
+
+def test_on_the_hard_set_the_database_check_and_the_rebuild_agree_with_the_pure_rule(make_idea):
+    """Places, contrast terms, asks, containment and sentence keys, through the database."""
+    items = build_hard_set()
+    ideas = [make_idea(item["text"]) for item in items]
+    for idea in ideas:
+        suggestion_check_duplicates(suggestion_id=idea.pk)
+    incremental = _groups_by_position(ideas)
+    bands = sorted(DuplicateBand.objects.values_list("suggestion_id", "key"))
+    expected = group_texts([item["text"] for item in items], DuplicateConfig())
+    assert incremental == expected.representative.tolist()
+
+    campaign_rebuild_duplicates(campaign=ideas[0].campaign)
+
+    assert _groups_by_position(ideas) == incremental
+    assert sorted(DuplicateBand.objects.values_list("suggestion_id", "key")) == bands
+    kinds = {item["kind"]: i for i, item in enumerate(items)}
+    other_place = kinds["other_place"]
+    assert incremental[other_place] != incremental[items[other_place]["base"]]
+    letter = kinds["letter"]
+    assert incremental[letter] == incremental[items[letter]["base"]]

@@ -1,0 +1,43 @@
+"""Print per-kind precision/recall on both labelled sets (no database).
+
+.venv/bin/python -m tests.duplicates.measure_hard
+"""
+
+from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
+from tests.duplicates.evalset import build_eval_set
+from tests.duplicates.evalset_hard import build_hard_set
+from tests.duplicates.scoring import score_grouping
+from tests.duplicates.scoring_hard import score_hard
+
+VARIANTS = [
+    ("default", DuplicateConfig()),
+    ("no places/terms", DuplicateConfig(use_terms=False)),
+    ("no ask check", DuplicateConfig(ask_overlap=0)),
+    ("no containment", DuplicateConfig(containment=1.01)),
+    (
+        "none of these (the old rule)",
+        DuplicateConfig(use_terms=False, ask_overlap=0, containment=1.01),
+    ),
+]
+
+
+def main():
+    old, hard = build_eval_set(), build_hard_set()
+    print(f"old set: {len(old)} ideas; hard set: {len(hard)} ideas")
+    for label, config in VARIANTS:
+        g_old = group_texts([i["text"] for i in old], config)
+        g_hard = group_texts([i["text"] for i in hard], config)
+        s_old = score_grouping(old, g_old.representative.tolist())
+        s_hard = score_hard(hard, g_hard.representative.tolist())
+        kinds = " ".join(f"{k}={v:.3f}" for k, v in sorted(s_old["recall_by_kind"].items()))
+        print(f"{label}\n  old:  precision={s_old['precision']:.4f} {kinds}")
+        rec = " ".join(f"{k}={v:.2f}" for k, v in s_hard["recall"].items())
+        neg = " ".join(f"{k}={v:.2f}" for k, v in s_hard["grouped"].items())
+        print(
+            f"  hard: precision={s_hard['precision']:.4f} edits={s_hard['recall_edits']:.3f} "
+            f"| recall {rec} | wrongly grouped {neg}"
+        )
+
+
+if __name__ == "__main__":
+    main()
