@@ -273,7 +273,7 @@ class TriageAdminMixin:
         request.session[SESSION_LAST] = {
             "idea": idea.pk,
             "receipt": idea.receipt,
-            "status": Status(to_status).label,
+            "status": str(Status(to_status).label),
             "at": change.at.isoformat(),
         }
         return HttpResponseRedirect(self._triage_url(query, after=idea.pk))
