@@ -36,6 +36,7 @@ from suggestions.privacy.services import (
     mask_phone,
     suggestion_contact_reveal,
 )
+from suggestions.screening.actor import request_actor
 from suggestions.screening.columns import DeskColumnsMixin, score_text
 from suggestions.screening.exports import suggestions_xlsx_tempfile
 from suggestions.screening.filters import UnitTreeFilter
@@ -145,10 +146,10 @@ class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, a
         return False
 
     def has_stage1_permission(self, request):
-        return rules.can_screen_stage1(Actor.of(request.user))
+        return rules.can_screen_stage1(request_actor(request))
 
     def has_stage2_permission(self, request):
-        return rules.can_decide_stage2(Actor.of(request.user))
+        return rules.can_decide_stage2(request_actor(request))
 
     def has_erase_permission(self, request):
         # A citizen's deletion request is handled by the city administrators.

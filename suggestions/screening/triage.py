@@ -81,7 +81,7 @@ def triage_pick(
         queue = queue.filter(_before(before)).reverse()
     seen = 0
     while True:
-        batch = list(queue.select_related("unit", "topic")[seen : seen + PICK_BATCH])
+        batch = list(queue.select_related("unit", "topic", "campaign")[seen : seen + PICK_BATCH])
         if not batch:
             return None
         holders = cache.get_many([_lease_key(s.pk) for s in batch])

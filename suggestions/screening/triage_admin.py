@@ -23,11 +23,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from suggestions.common import rules
-from suggestions.common.rules import Actor
 from suggestions.common.scoping import suggestions_visible
 from suggestions.duplicates.selectors import duplicate_group_members
 from suggestions.models import ActionVia, SetAsideReason, Status, Suggestion
 from suggestions.privacy.services import mask_name, mask_phone
+from suggestions.screening.actor import request_actor
 from suggestions.screening.columns import score_text
 from suggestions.screening.forms import SCORE_LEGEND, ScoreForm
 from suggestions.screening.triage import (
@@ -54,6 +54,21 @@ OWN_PARAMS = ("idea", "after", "before")
 KEYS = {Status.SHORTLISTED: "S", Status.SET_ASIDE: "X", Status.EXCELLENT: "E"}
 SESSION_LAST = "triage_last"
 DUPLICATES_SHOWN = 20
+
+
+def _filters_in_use(list_filter, query: QueryDict) -> list:
+    """Only the list filters the query uses: building the others costs a query each
+    (their choices) and changes nothing in the queue."""
+    used = []
+    for spec in list_filter:
+        if isinstance(spec, str | tuple):
+            name = spec if isinstance(spec, str) else spec[0]
+            prefix = f"{name}__"
+            if any(key.startswith(prefix) for key in query):
+                used.append(spec)
+        elif spec.parameter_name in query:
+            used.append(spec)
+    return used
 
 
 class QueueChangeList(ChangeList):
@@ -85,7 +100,7 @@ class TriageAdminMixin:
                 self.model,
                 ["__str__"],
                 [],
-                self.get_list_filter(request),
+                _filters_in_use(self.get_list_filter(request), query),
                 self.date_hierarchy,
                 self.get_search_fields(request),
                 self.get_list_select_related(request),
@@ -166,7 +181,7 @@ class TriageAdminMixin:
         return response
 
     def _idea_context(self, request, idea, query, held_by_other) -> dict:
-        actor = Actor.of(request.user)
+        actor = request_actor(request)
         targets = [
             {
                 "value": t,
@@ -221,7 +236,7 @@ class TriageAdminMixin:
         idea = self._scoped_id(request, request.POST.get("idea"))
         if idea is None:
             raise Http404(_("没有找到这条金点子。"))
-        actor = Actor.of(request.user)
+        actor = request_actor(request)
         if op == "undo":
             return self._triage_undo(request, idea, actor, query)
         if op not in ("decide", "score"):
