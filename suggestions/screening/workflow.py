@@ -79,6 +79,8 @@ OUTCOME_NOTIFY_TASK = "suggestions.outcome_notify"
 SCORE_CRITERIA = ("feasibility", "innovation", "benefit", "cost", "replicability")
 # How long the author of a decision may take it back (suggestion_undo).
 UNDO_SECONDS = 10
+# Outcome notices wait until a decision can no longer be undone (the send re-reads the status).
+OUTCOME_NOTICE_DELAY_SECONDS = UNDO_SECONDS + 5
 
 
 class TransitionRefused(Exception):
@@ -223,6 +225,7 @@ def _queue_outcome_notifications(change_ids: list[int]) -> None:
         OUTCOME_NOTIFY_TASK,
         args=[change_ids],
         what=f"outcome notices for {len(change_ids)} changes",
+        countdown=OUTCOME_NOTICE_DELAY_SECONDS,
     )
 
 
