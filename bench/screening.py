@@ -341,6 +341,9 @@ def main():
     parser.add_argument(
         "--only-export", action="store_true", help="only time the screener's .xlsx export"
     )
+    parser.add_argument(
+        "--only-triage", action="store_true", help="only time triage decisions (POST + next idea)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://…/jc_screening_bench")
@@ -360,6 +363,8 @@ def main():
     if args.only_export:
         export(screener)
         return
+    if args.only_triage:
+        args.skip_bulk = True
 
     scenarios = [
         ("screener", screener, "unfiltered p1", {}),
@@ -389,7 +394,7 @@ def main():
         f"{'who':9} {'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL p50':>8} "
         f"{'GC max':>7} {'queries':>8}"
     )
-    for who, user, label, params in scenarios:
+    for who, user, label, params in [] if args.only_triage else scenarios:
         client = Client()
         client.force_login(user)
         timed(client, CHANGELIST, params, 2)  # warm the cache and the connection

@@ -71,9 +71,13 @@ def triage_pick(
     user_id: int,
     after: Suggestion | None = None,
     before: Suggestion | None = None,
+    lease: bool = True,
 ) -> Suggestion | None:
     """The next idea of the queue (after ``after``, or the previous one before ``before``)
-    that nobody else holds a lease on, leased to the user; None when the queue is done."""
+    that nobody else holds a lease on, leased to the user; None when the queue is done.
+
+    ``lease=False`` (a reader who cannot decide, e.g. a leader) takes no lease, so
+    reading never keeps an idea from the people who screen it."""
     queue = queue.order_by(*QUEUE_ORDER)
     if after is not None:
         queue = queue.filter(_after(after))
@@ -89,7 +93,7 @@ def triage_pick(
             holder = holders.get(_lease_key(idea.pk))
             if holder not in (None, user_id):
                 continue
-            if lease_take(suggestion_id=idea.pk, user_id=user_id):
+            if not lease or lease_take(suggestion_id=idea.pk, user_id=user_id):
                 return idea
         seen += len(batch)
 

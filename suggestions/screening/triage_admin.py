@@ -141,13 +141,14 @@ class TriageAdminMixin:
             query.pop(name, None)
         queue = self._triage_queue(request, query)
         user_id = request.user.pk
+        leases = self.has_decide_permission(request)
         held_by_other = False
         idea = None
         if "idea" in request.GET:
             idea = self._scoped_id(request, request.GET["idea"])
             if idea is None:
                 raise Http404(_("没有找到这条金点子。"))
-            held_by_other = not lease_take(suggestion_id=idea.pk, user_id=user_id)
+            held_by_other = leases and not lease_take(suggestion_id=idea.pk, user_id=user_id)
         else:
             anchor_id = request.GET.get("after") or request.GET.get("before")
             anchor = self._scoped_id(request, anchor_id) if anchor_id else None
@@ -159,6 +160,7 @@ class TriageAdminMixin:
                 user_id=user_id,
                 after=anchor if forward else None,
                 before=None if forward else anchor,
+                lease=leases,
             )
         context = {
             **self.admin_site.each_context(request),

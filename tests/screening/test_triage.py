@@ -153,3 +153,12 @@ def test_two_screeners_in_one_queue_get_different_ideas_and_a_collision_is_caugh
     )
     assert "screener_chengqu_2" in response.content.decode()  # "already changed by …"
     assert StatusChange.objects.filter(suggestion=first_idea).count() == 1
+
+
+def test_a_leader_reads_the_queue_without_taking_leases_or_buttons(client, personas, queue):
+    client.force_login(personas["leader"])
+    response = client.get(TRIAGE, {"status__exact": "collected"})
+    assert response.status_code == 200
+    assert _shown(response) == Suggestion.objects.order_by("-received_at").first()
+    assert response.context["targets"] == []
+    assert cache.get(f"triage:lease:{_shown(response).pk}") is None
