@@ -232,6 +232,7 @@ class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, a
             "history": obj.history.select_related("actor"),
             "can_reveal": rules.can_view_contact(request.user),
             "frozen": unit_is_frozen(campaign=obj.campaign, unit=obj.unit),
+            "title": _("金点子详情"),  # not the stock "查看 金点子"
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)

@@ -32,6 +32,7 @@ def test_the_detail_page_has_no_stray_close_button_nor_empty_duplicate_table(
     html = client.get(reverse("admin:suggestions_suggestion_change", args=[idea.pk])).content
     html = html.decode()
     assert "closelink" not in html
+    assert "<h1>金点子详情</h1>" in html
     assert "重复组处理记录" not in html
 
 
