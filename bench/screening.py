@@ -22,6 +22,7 @@ import io
 import math
 import os
 import random
+import re
 import resource
 import statistics
 import sys
@@ -290,6 +291,48 @@ def export(user):
     )
 
 
+TRIAGE = "/admin/suggestions/suggestion/triage/"
+
+
+def triage(user, label, query: dict, to_status: str, repeat: int) -> None:
+    """Triage decisions: POST a decision, then GET the next idea (what one key press costs)."""
+    client = Client()
+    client.force_login(user)
+    response = client.get(TRIAGE, query)
+    durations, queries = [], []
+    for _ in range(repeat + 2):
+        # The page names its idea and the status it showed (no test instrumentation here).
+        html = response.content.decode()
+        shown = re.search(r'data-idea="(\d+)"', html)
+        seen = re.search(r'name="seen_status" value="(\w+)"', html)
+        if shown is None or seen is None:
+            break
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            posted = client.post(
+                TRIAGE,
+                {
+                    "op": "decide",
+                    "idea": shown.group(1),
+                    "seen_status": seen.group(1),
+                    "to_status": to_status,
+                    "queue": urlencode(query),
+                },
+            )
+            response = client.get(posted["Location"])
+            durations.append((time.perf_counter() - t) * 1000)
+        queries.append(len(ctx.captured_queries))
+    durations, queries = durations[2:], queries[2:]  # the first two warm up
+    if not durations:
+        print(f"triage    {label:34} (queue empty)")
+        return
+    print(
+        f"triage    {label:34} {statistics.median(durations):8.1f} "
+        f"{_percentile(durations, 95):8.1f} {max(durations):8.1f} {'':8} {'':7} "
+        f"{max(queries):8d}"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -301,6 +344,9 @@ def main():
     )
     parser.add_argument(
         "--only-export", action="store_true", help="only time the screener's .xlsx export"
+    )
+    parser.add_argument(
+        "--only-triage", action="store_true", help="only time triage decisions (POST + next idea)"
     )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -321,6 +367,8 @@ def main():
     if args.only_export:
         export(screener)
         return
+    if args.only_triage:
+        args.skip_bulk = True
 
     scenarios = [
         ("screener", screener, "unfiltered p1", {}),
@@ -328,7 +376,7 @@ def main():
         ("screener", screener, "status=collected p1", {"status__exact": "collected"}),
         ("screener", screener, "status=collected p500", {"status__exact": "collected", "p": 500}),
         ("screener", screener, "search 旅游", {"q": "旅游"}),
-        ("screener", screener, "sort by score", {"o": "-8"}),
+        ("screener", screener, "sort by score", {"o": "-7"}),  # 7th column: mean score
         ("reviewer", reviewer, "unfiltered p1", {}),
         ("reviewer", reviewer, "unfiltered p500", {"p": 500}),
         ("reviewer", reviewer, "status=shortlisted p1", {"status__exact": "shortlisted"}),
@@ -350,7 +398,7 @@ def main():
         f"{'who':9} {'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'SQL p50':>8} "
         f"{'GC max':>7} {'queries':>8}"
     )
-    for who, user, label, params in scenarios:
+    for who, user, label, params in [] if args.only_triage else scenarios:
         client = Client()
         client.force_login(user)
         timed(client, CHANGELIST, params, 2)  # warm the cache and the connection
@@ -364,6 +412,22 @@ def main():
             f"{_percentile(durations, 95):8.1f} {max(durations):8.1f} "
             f"{statistics.median(sql):8.1f} {max(gc_ms):7.1f} {max(queries):8d}"
         )
+
+    # A decision plus the next idea rendered: target <= 100 ms p95, <= 15 queries.
+    triage(
+        screener,
+        f"screener {biggest.name}: shortlist",
+        {"status__exact": "collected"},
+        Status.SHORTLISTED,
+        args.repeat,
+    )
+    triage(
+        reviewer,
+        "reviewer: excellent",
+        {"status__exact": "shortlisted"},
+        Status.EXCELLENT,
+        args.repeat,
+    )
 
     if not args.skip_bulk:
         client = Client()

@@ -58,6 +58,8 @@ class PortalAdminSite(admin.AdminSite):
     site_header = _("晋城金点子 · 筛选工作台")
     site_title = _("金点子筛选工作台")
     index_title = _("工作台首页")
+    # The collapsible app sidebar took a fifth of the screen from the desk's list.
+    enable_nav_sidebar = False
 
     def has_permission(self, request):
         if not super().has_permission(request):

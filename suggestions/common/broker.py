@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 _down_until = 0.0
 
 
-def task_publish(name: str, *, args: list, what: str) -> bool:
+def task_publish(name: str, *, args: list, what: str, countdown: float | None = None) -> bool:
     """Queue the task called ``name``; returns whether it was queued. Never raises.
 
     ``what`` names the work for the log (ids only: no personal data in logs).
@@ -30,7 +30,7 @@ def task_publish(name: str, *, args: list, what: str) -> bool:
         logger.warning("Broker marked down; %s left to catch-up", what)
         return False
     try:
-        current_app.send_task(name, args=args, retry=False)
+        current_app.send_task(name, args=args, retry=False, countdown=countdown)
     except Exception as exc:  # any broker or connection error: log and move on
         _down_until = time.monotonic() + settings.INTAKE_BROKER_BACKOFF_SECONDS
         logger.warning("Could not queue %s (%s); left to catch-up", what, type(exc).__name__)

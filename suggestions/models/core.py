@@ -253,6 +253,9 @@ class ActionVia(models.TextChoices):
     IMPORT = "import", _("导入")
     API = "api", _("接口")
     SYSTEM = "system", _("系统")
+    TRIAGE = "triage", _("逐条筛选")
+    # A decision taken back by its own author within seconds (workflow.suggestion_undo).
+    UNDO = "undo", _("撤销")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -3,8 +3,6 @@ from collections import Counter
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -38,10 +36,13 @@ from suggestions.privacy.services import (
     mask_phone,
     suggestion_contact_reveal,
 )
+from suggestions.screening.actor import request_actor
+from suggestions.screening.columns import DeskColumnsMixin, score_text
 from suggestions.screening.exports import suggestions_xlsx_tempfile
 from suggestions.screening.filters import UnitTreeFilter
 from suggestions.screening.forms import DecisionForm, ReasonForm, ScoreForm
 from suggestions.screening.search import suggestions_search
+from suggestions.screening.triage_admin import TriageAdminMixin
 from suggestions.screening.workflow import (
     NEEDS_REASON,
     SCORE_CRITERIA,
@@ -64,21 +65,19 @@ BULK_LIMIT = 5_000
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
+class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, admin.ModelAdmin):
+    # Read at a glance (suggestions/screening/columns.py, widths in static/css/desk.css).
     list_display = [
         "receipt",
-        "title",
+        "title_block",
         "unit",
         "topic",
-        "channel",
-        "identity_type",
-        "status",
-        "score_display",
-        "score_count",
-        "received_at",
+        "status_chip",
         "duplicate_group_size",
+        "score_with_count",
+        "received_short",
     ]
-    list_display_links = ["receipt", "title"]
+    list_display_links = ["receipt", "title_block"]
     list_filter = [
         "status",
         UnitTreeFilter,
@@ -119,8 +118,7 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
         "masked_phone",
         "publish_consent",
         "received_at",
-        "score_mean",
-        "score_count",
+        "score_display",
         "duplicate_group_panel",
     ]
     readonly_fields = fields
@@ -148,10 +146,10 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
         return False
 
     def has_stage1_permission(self, request):
-        return rules.can_screen_stage1(Actor.of(request.user))
+        return rules.can_screen_stage1(request_actor(request))
 
     def has_stage2_permission(self, request):
-        return rules.can_decide_stage2(Actor.of(request.user))
+        return rules.can_decide_stage2(request_actor(request))
 
     def has_erase_permission(self, request):
         # A citizen's deletion request is handled by the city administrators.
@@ -167,10 +165,9 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
         return obj
 
     # -- columns --
-    # Unscored ideas sort as 0 so "best first" does not start with them (index sugg_desk_score).
-    @admin.display(description=gettext_lazy("平均分"), ordering=Coalesce("score_mean", Value(0.0)))
+    @admin.display(description=gettext_lazy("平均分（人数）"))
     def score_display(self, obj):
-        return f"{obj.score_mean:.2f}" if obj.score_mean is not None else "-"
+        return score_text(obj.score_mean, obj.score_count)
 
     @admin.display(description=gettext_lazy("姓名"))
     def masked_name(self, obj):
@@ -235,9 +232,19 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
             "history": obj.history.select_related("actor"),
             "can_reveal": rules.can_view_contact(request.user),
             "frozen": unit_is_frozen(campaign=obj.campaign, unit=obj.unit),
+            "title": _("金点子详情"),  # not the stock "查看 金点子"
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": _("金点子筛选"), **(extra_context or {})})
+
+    def get_inline_instances(self, request, obj=None):
+        # No empty "重复组处理记录" table (headers and nothing under them).
+        if obj is None or not obj.duplicate_decisions.exists():
+            return []
+        return super().get_inline_instances(request, obj)
 
     def history_view(self, request, object_id, extra_context=None):
         self._scoped_object(request, object_id)
@@ -276,8 +283,13 @@ class SuggestionAdmin(DuplicateAdminMixin, admin.ModelAdmin):
     def score_view(self, request, object_id):
         obj = self._scoped_object(request, object_id)
         form = ScoreForm(request.POST)
+        if form.is_valid() and form.is_empty():
+            messages.warning(
+                request, _("没有选择任何分数，评分未保存。请为五项指标全部选好后再保存。")
+            )
+            return HttpResponseRedirect(self._change_url(obj))
         if not form.is_valid():
-            messages.error(request, _("请为五项指标全部打分（1–5）。"))
+            messages.error(request, _("请为五项指标全部打分（1–5），或全部不打分。"))
             return HttpResponseRedirect(self._change_url(obj))
         try:
             suggestion_score(suggestion=obj, actor=Actor.of(request.user), marks=form.cleaned_data)

@@ -21,7 +21,20 @@ class DecisionForm(forms.Form):
     )
 
 
+# What 1 and 5 mean for each criterion, shown beside the marks (5 is always the better end).
+SCORE_LEGEND = {
+    "feasibility": (gettext_lazy("难以实施"), gettext_lazy("马上可以实施")),
+    "innovation": (gettext_lazy("常见做法"), gettext_lazy("全新思路")),
+    "benefit": (gettext_lazy("受益很小"), gettext_lazy("受益面广、效果大")),
+    "cost": (gettext_lazy("投入大"), gettext_lazy("投入小")),
+    "replicability": (gettext_lazy("仅此一地"), gettext_lazy("可在全市推广")),
+}
+
+
 class ScoreForm(forms.Form):
+    """Five marks from 1 to 5, all or none: no mark is preselected, so an untouched form
+    stores nothing (``is_empty``) instead of five 1s."""
+
     feasibility = forms.TypedChoiceField(label=gettext_lazy("可行性"), coerce=int)
     innovation = forms.TypedChoiceField(label=gettext_lazy("创新性"), coerce=int)
     benefit = forms.TypedChoiceField(label=gettext_lazy("效益"), coerce=int)
@@ -31,4 +44,25 @@ class ScoreForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in SCORE_CRITERIA:
-            self.fields[name].choices = [(i, str(i)) for i in range(1, 6)]
+            field = self.fields[name]
+            field.choices = [("", "—"), *[(i, str(i)) for i in range(1, 6)]]
+            field.required = False
+            field.empty_value = None
+            low, high = SCORE_LEGEND[name]
+            field.help_text = gettext_lazy("1 = %(low)s，5 = %(high)s") % {
+                "low": low,
+                "high": high,
+            }
+
+    def is_empty(self) -> bool:
+        """True when no mark was chosen at all (nothing to store)."""
+        return not any(self.data.get(self.add_prefix(name)) for name in SCORE_CRITERIA)
+
+    def clean(self):
+        cleaned = super().clean()
+        marks = [cleaned.get(name) for name in SCORE_CRITERIA]
+        if any(m is not None for m in marks) and any(m is None for m in marks):
+            raise forms.ValidationError(
+                gettext_lazy("请为五项指标全部打分，或全部不打分。"), code="partial"
+            )
+        return cleaned

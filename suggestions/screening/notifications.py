@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from suggestions.models import OutcomeNotice, Status, StatusChange, Suggestion
+from suggestions.screening.workflow import OUTCOME_NOTICE_DELAY_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -142,15 +143,18 @@ CATCH_UP_WINDOW = timedelta(days=7)
 CATCH_UP_BATCH = 5_000
 
 
-def outcome_notices_catch_up() -> int:
+def outcome_notices_catch_up(*, older_than_seconds: int = OUTCOME_NOTICE_DELAY_SECONDS) -> int:
     """Outcome decisions of the last week whose notice was never queued or failed: send them.
 
     Run periodically, so decisions taken while the broker was down are still announced.
+    Decisions younger than the undo window are left for their own delayed task.
     """
+    now = timezone.now()
     ids = list(
         StatusChange.objects.filter(
             to_status__in=[Status.EXCELLENT, Status.SET_ASIDE],
-            at__gte=timezone.now() - CATCH_UP_WINDOW,
+            at__gte=now - CATCH_UP_WINDOW,
+            at__lte=now - timedelta(seconds=older_than_seconds),
         )
         .filter(Q(notice__isnull=True) | Q(notice__sent_at__isnull=True))
         .order_by("at")

@@ -16,6 +16,12 @@ ideas are frozen until a city administrator reopens the report.
 Outcomes (excellent, set aside) are announced to the submitter by a Celery task
 queued after the commit (suggestions.screening.notifications picks the channel).
 
+Undo (撤销): a separate, narrow rule. The person who took a decision may take it
+back within UNDO_SECONDS, as long as it is still the idea's last status change
+(nobody else has acted since) and was not itself an undo. The undo is a new
+history row (via=ActionVia.UNDO); nothing is rewritten. Every other step back
+keeps its higher-role rule above.
+
 Concurrency: the status column is updated with a condition on the status the
 actor saw, so of two staff acting at once exactly one wins and the other is told
 who changed it and when; history therefore never skips a stage.
@@ -71,6 +77,10 @@ NOTIFIED_OUTCOMES = {E, X}
 # Celery task that announces outcomes (suggestions.screening.tasks).
 OUTCOME_NOTIFY_TASK = "suggestions.outcome_notify"
 SCORE_CRITERIA = ("feasibility", "innovation", "benefit", "cost", "replicability")
+# How long the author of a decision may take it back (suggestion_undo).
+UNDO_SECONDS = 10
+# Outcome notices wait until a decision can no longer be undone (the send re-reads the status).
+OUTCOME_NOTICE_DELAY_SECONDS = UNDO_SECONDS + 5
 
 
 class TransitionRefused(Exception):
@@ -215,6 +225,7 @@ def _queue_outcome_notifications(change_ids: list[int]) -> None:
         OUTCOME_NOTIFY_TASK,
         args=[change_ids],
         what=f"outcome notices for {len(change_ids)} changes",
+        countdown=OUTCOME_NOTICE_DELAY_SECONDS,
     )
 
 
@@ -249,6 +260,58 @@ def unit_is_frozen(*, campaign: Campaign, unit: Unit) -> bool:
         .filter(campaign=campaign)
         .values_list("unit__path", flat=True)
     )
+
+
+# --- undo: one's own last decision, within seconds -----------------------------
+
+
+def undo_refusal(*, actor: Actor, suggestion: Suggestion, last: StatusChange | None, now=None):
+    """Why ``actor`` may not undo ``last`` (the idea's newest history row), or None."""
+    now = now or timezone.now()
+    if last is None or not last.from_status or last.via == ActionVia.UNDO:
+        return _("没有可以撤销的决定。")
+    if actor.user is None or last.actor_id != getattr(actor.user, "pk", None):
+        return _("只能撤销自己刚做的决定。")
+    if (now - last.at).total_seconds() > UNDO_SECONDS:
+        return _("撤销时限（%(n)d 秒）已过；如需修改请走退回流程。") % {"n": UNDO_SECONDS}
+    if suggestion.status != last.to_status:
+        return _already_changed(suggestion.pk).args[0]
+    # The author must still be allowed the decision being taken back (role, unit, 报送 freeze).
+    before = Suggestion(
+        pk=suggestion.pk,
+        status=last.from_status,
+        unit_id=suggestion.unit_id,
+        campaign_id=suggestion.campaign_id,
+    )
+    frozen = suggestion.pk in _frozen_ids([before])
+    return _refusal(actor, before, last.to_status, reason="-", frozen=frozen)
+
+
+def suggestion_undo(*, suggestion: Suggestion, actor: Actor) -> StatusChange:
+    """Take back the actor's own last decision on this idea (see the module docstring)."""
+    with transaction.atomic():
+        current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+        last = StatusChange.objects.filter(suggestion=current).order_by("-at", "-pk").first()
+        now = timezone.now()
+        why = undo_refusal(actor=actor, suggestion=current, last=last, now=now)
+        if why is not None:
+            raise TransitionRefused(why)
+        Suggestion.objects.filter(pk=current.pk).update(
+            status=last.from_status, status_changed_at=now, status_changed_by=actor.user
+        )
+        change = StatusChange.objects.create(
+            suggestion=current,
+            actor=actor.user,
+            at=now,
+            from_status=last.to_status,
+            to_status=last.from_status,
+            reason=_("撤销本人 %(seconds)d 秒内的决定") % {"seconds": UNDO_SECONDS},
+            via=ActionVia.UNDO,
+        )
+    suggestion.status = last.from_status
+    suggestion.status_changed_at = now
+    suggestion.status_changed_by = actor.user
+    return change
 
 
 # --- 报送: unit reporting ----------------------------------------------------

@@ -219,8 +219,9 @@ def test_catch_up_announces_outcomes_whose_task_was_lost(personas, idea_factory)
             suggestion=idea, to_status=Status.EXCELLENT, actor=Actor.of(personas["reviewer"])
         )
 
-    assert outcome_notices_catch_up() == 2
-    assert outcome_notices_catch_up() == 0
+    assert outcome_notices_catch_up() == 0  # still inside the undo window
+    assert outcome_notices_catch_up(older_than_seconds=0) == 2
+    assert outcome_notices_catch_up(older_than_seconds=0) == 0
     assert OutcomeNotice.objects.filter(sent_at__isnull=False).count() == 2
 
 

@@ -1,0 +1,333 @@
+"""The triage view of the screening desk: one idea at a time, decided by keyboard.
+
+``…/suggestions/suggestion/triage/`` takes the changelist's own query string (status,
+unit, topic, date, search), so the queue is exactly what the list it was opened
+from showed, with the same scope (SuggestionAdmin.get_queryset). Decisions go
+through the workflow (suggestion_transition, suggestion_score, suggestion_undo);
+this module parses input, checks permission, calls them and renders.
+
+Keys (static/js/triage.js): S shortlist, X set aside (a preset by its number, or
+typed), E excellent (with the reviewer's marks, if any), J/K next/previous,
+U undo one's own last decision within workflow.UNDO_SECONDS.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from suggestions.common import rules
+from suggestions.common.scoping import suggestions_visible
+from suggestions.duplicates.selectors import duplicate_group_members
+from suggestions.models import ActionVia, SetAsideReason, Status, Suggestion
+from suggestions.privacy.services import mask_name, mask_phone
+from suggestions.screening.actor import request_actor
+from suggestions.screening.columns import score_text
+from suggestions.screening.forms import SCORE_LEGEND, ScoreForm
+from suggestions.screening.triage import (
+    lease_holder,
+    lease_release,
+    lease_take,
+    queue_size,
+    triage_pick,
+)
+from suggestions.screening.workflow import (
+    NEEDS_REASON,
+    UNDO_SECONDS,
+    AlreadyChanged,
+    TransitionRefused,
+    allowed_targets,
+    suggestion_score,
+    suggestion_transition,
+    suggestion_undo,
+    unit_is_frozen,
+)
+
+# Query parameters of the triage view itself; everything else is the changelist's queue.
+OWN_PARAMS = ("idea", "after", "before")
+KEYS = {Status.SHORTLISTED: "S", Status.SET_ASIDE: "X", Status.EXCELLENT: "E"}
+SESSION_LAST = "triage_last"
+DUPLICATES_SHOWN = 20
+
+
+def _filters_in_use(list_filter, query: QueryDict) -> list:
+    """Only the list filters the query uses: building the others costs a query each
+    (their choices) and changes nothing in the queue."""
+    used = []
+    for spec in list_filter:
+        if isinstance(spec, str | tuple):
+            name = spec if isinstance(spec, str) else spec[0]
+            prefix = f"{name}__"
+            if any(key.startswith(prefix) for key in query):
+                used.append(spec)
+        elif spec.parameter_name in query:
+            used.append(spec)
+    return used
+
+
+class QueueChangeList(ChangeList):
+    """The changelist's filters, search and scope without its count and page queries."""
+
+    def get_results(self, request):
+        self.result_count = self.full_result_count = 0
+        self.result_list = []
+
+
+class TriageAdminMixin:
+    """Mix into the Suggestion ModelAdmin (before admin.ModelAdmin in the bases)."""
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("triage/", self.admin_site.admin_view(self.triage_view), name=f"{info}_triage"),
+            *super().get_urls(),
+        ]
+
+    # -- the queue --
+    def _triage_queue(self, request, query: QueryDict):
+        """The changelist's queryset for these filters: scoped, filtered, searched."""
+        original = request.GET
+        request.GET = query
+        try:
+            return QueueChangeList(
+                request,
+                self.model,
+                ["__str__"],
+                [],
+                _filters_in_use(self.get_list_filter(request), query),
+                self.date_hierarchy,
+                self.get_search_fields(request),
+                self.get_list_select_related(request),
+                self.list_per_page,
+                self.list_max_show_all,
+                (),
+                self,
+                (),
+                None,
+            ).queryset
+        except IncorrectLookupParameters as exc:
+            raise Http404(_("筛选条件无效。")) from exc
+        finally:
+            request.GET = original
+
+    def _triage_url(self, query: str, **own) -> str:
+        params = QueryDict(query, mutable=True)
+        for name in OWN_PARAMS:
+            params.pop(name, None)
+        for name, value in own.items():
+            params[name] = str(value)
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_triage")
+        return f"{url}?{params.urlencode()}" if params else url
+
+    def _scoped_id(self, request, value) -> Suggestion | None:
+        if not str(value or "").isdigit():
+            return None
+        return self.get_queryset(request).filter(pk=int(value)).first()
+
+    # -- the view --
+    def triage_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._triage_post(request)
+        query = request.GET.copy()
+        for name in OWN_PARAMS:
+            query.pop(name, None)
+        queue = self._triage_queue(request, query)
+        user_id = request.user.pk
+        leases = self.has_decide_permission(request)
+        held_by_other = False
+        idea = None
+        if "idea" in request.GET:
+            idea = self._scoped_id(request, request.GET["idea"])
+            if idea is None:
+                raise Http404(_("没有找到这条金点子。"))
+            held_by_other = leases and not lease_take(suggestion_id=idea.pk, user_id=user_id)
+        else:
+            anchor_id = request.GET.get("after") or request.GET.get("before")
+            anchor = self._scoped_id(request, anchor_id) if anchor_id else None
+            if anchor is not None:
+                lease_release(suggestion_id=anchor.pk, user_id=user_id)
+            forward = "before" not in request.GET
+            idea = triage_pick(
+                queue=queue,
+                user_id=user_id,
+                after=anchor if forward else None,
+                before=None if forward else anchor,
+                lease=leases,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("逐条筛选"),
+            "queue_query": query.urlencode(),
+            "changelist_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            )
+            + (f"?{query.urlencode()}" if query else ""),
+            "queue_size": queue_size(queue),
+            "idea": idea,
+            "undo": self._undo_offer(request),
+            "undo_seconds": UNDO_SECONDS,
+        }
+        if idea is not None:
+            context.update(self._idea_context(request, idea, query.urlencode(), held_by_other))
+        response = TemplateResponse(request, "admin/suggestions/suggestion/triage.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _idea_context(self, request, idea, query, held_by_other) -> dict:
+        actor = request_actor(request)
+        targets = [
+            {
+                "value": t,
+                "label": Status(t).label,
+                "key": KEYS.get(t, ""),
+                "needs_reason": (idea.status, t) in NEEDS_REASON,
+            }
+            for t in allowed_targets(actor, idea)
+        ]
+        can_score = rules.can_score(actor, idea)
+        duplicates = []
+        if idea.duplicate_of_id is not None:
+            members = duplicate_group_members(idea)
+            duplicates = list(
+                suggestions_visible(user=request.user, queryset=members)[:DUPLICATES_SHOWN]
+            )
+        return {
+            "targets": targets,
+            "set_aside": next((t for t in targets if t["value"] == Status.SET_ASIDE), None),
+            "other_targets": [t for t in targets if not t["key"]],
+            "presets": list(SetAsideReason.objects.filter(is_active=True)[:9]),
+            "score_form": ScoreForm() if can_score else None,
+            "score_legend": SCORE_LEGEND,
+            "score": score_text(idea.score_mean, idea.score_count),
+            "masked_name": mask_name(idea.name),
+            "masked_phone": mask_phone(idea.phone),
+            "can_reveal": rules.can_view_contact(request.user),
+            "history": idea.history.select_related("actor"),
+            "duplicates": duplicates,
+            "frozen": unit_is_frozen(campaign=idea.campaign, unit=idea.unit),
+            "held_by_other": held_by_other and lease_holder(idea.pk),
+            "next_url": self._triage_url(query, after=idea.pk),
+            "prev_url": self._triage_url(query, before=idea.pk),
+        }
+
+    def _undo_offer(self, request) -> dict | None:
+        """The user's last triage decision while it can still be undone (for the U key)."""
+        last = request.session.get(SESSION_LAST)
+        if not last:
+            return None
+        at = parse_datetime(last["at"])
+        left = UNDO_SECONDS - (timezone.now() - at).total_seconds() if at else 0
+        if left <= 0:
+            request.session.pop(SESSION_LAST, None)
+            return None
+        return {**last, "left": int(left + 0.999)}
+
+    # -- decisions --
+    def _triage_post(self, request):
+        op = "score" if request.POST.get("score_only") else request.POST.get("op", "")
+        query = request.POST.get("queue", "")
+        idea = self._scoped_id(request, request.POST.get("idea"))
+        if idea is None:
+            raise Http404(_("没有找到这条金点子。"))
+        actor = request_actor(request)
+        if op == "undo":
+            return self._triage_undo(request, idea, actor, query)
+        if op not in ("decide", "score"):
+            raise PermissionDenied
+        score_form = ScoreForm(request.POST)
+        if not score_form.is_empty():
+            if not score_form.is_valid():
+                messages.error(request, _("请为五项指标全部打分（1–5），或全部不打分。"))
+                return HttpResponseRedirect(self._triage_url(query, idea=idea.pk))
+            try:
+                suggestion_score(suggestion=idea, actor=actor, marks=score_form.cleaned_data)
+            except TransitionRefused as refused:
+                messages.error(request, str(refused))
+                return HttpResponseRedirect(self._triage_url(query, idea=idea.pk))
+            if op == "score":
+                messages.success(request, _("评分已保存。"))
+        elif op == "score":
+            messages.warning(request, _("没有选择任何分数，评分未保存。"))
+        if op == "score":
+            return HttpResponseRedirect(self._triage_url(query, idea=idea.pk))
+        return self._triage_decide(request, idea, actor, query)
+
+    def _triage_decide(self, request, idea, actor, query):
+        to_status = request.POST.get("to_status", "")
+        seen = request.POST.get("seen_status", "")
+        if to_status not in Status.values or seen not in Status.values:
+            raise PermissionDenied
+        reason = request.POST.get("reason", "").strip()
+        preset = request.POST.get("preset", "")
+        if not reason and preset.isdigit():
+            found = SetAsideReason.objects.filter(pk=int(preset), is_active=True).first()
+            reason = found.text if found else ""
+        idea.status = seen  # decide from what the user saw, so a concurrent change is caught
+        try:
+            change = suggestion_transition(
+                suggestion=idea,
+                to_status=to_status,
+                actor=actor,
+                reason=reason,
+                via=ActionVia.TRIAGE,
+            )
+        except AlreadyChanged as refused:
+            messages.error(request, f"{idea.receipt}：{refused}")
+            return HttpResponseRedirect(self._triage_url(query, after=idea.pk))
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(self._triage_url(query, idea=idea.pk))
+        lease_release(suggestion_id=idea.pk, user_id=request.user.pk)
+        request.session[SESSION_LAST] = {
+            "idea": idea.pk,
+            "receipt": idea.receipt,
+            "status": str(Status(to_status).label),
+            "at": change.at.isoformat(),
+        }
+        return HttpResponseRedirect(self._triage_url(query, after=idea.pk))
+
+    def _triage_undo(self, request, idea, actor, query):
+        try:
+            suggestion_undo(suggestion=idea, actor=actor)
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(self._triage_url(query))
+        request.session.pop(SESSION_LAST, None)
+        messages.success(
+            request,
+            _("已撤销：%(receipt)s 回到“%(status)s”。")
+            % {"receipt": idea.receipt, "status": idea.get_status_display()},
+        )
+        return HttpResponseRedirect(self._triage_url(query, idea=idea.pk))
+
+
+# Administrators edit the set-aside presets offered on the triage view.
+@admin.register(SetAsideReason)
+class SetAsideReasonAdmin(admin.ModelAdmin):
+    list_display = ["text", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    ordering = ["sort_order", "id"]
+
+    def has_module_permission(self, request):
+        return rules.can_administer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return rules.can_administer(request.user)
+
+    def has_add_permission(self, request):
+        return rules.can_administer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return rules.can_administer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return rules.can_administer(request.user)
