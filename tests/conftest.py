@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils.module_loading import import_string
 
@@ -64,9 +64,24 @@ def _migrated_data_after_flushes(request):
     sync_role_groups()
 
 
+@pytest.fixture(scope="session")
+def _seeded_unit_rows(django_db_setup, django_db_blocker):
+    """The rows units_seed() writes (seeded once, then rolled back), to copy in per test.
+
+    units_seed() saves the 153 units one by one; a single bulk insert of the same rows
+    is several times cheaper, and ~350 tests ask for the units."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        units_seed()
+        rows = list(Unit.objects.order_by("path").values())
+        transaction.set_rollback(True)
+    return rows
+
+
 @pytest.fixture
-def units(db):
-    units_seed()
+def units(db, _seeded_unit_rows):
+    """The city's units, as `manage.py seed_units` creates them (tests/test_units_seed.py
+    tests the seeding itself)."""
+    Unit.objects.bulk_create(Unit(**row) for row in _seeded_unit_rows)
     return {unit.name: unit for unit in Unit.objects.all()}
 
 
