@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from suggestions.common.scoping import Partition, suggestions_partition
 from suggestions.models import Campaign, Suggestion
 from units.roles import visible_units
 
@@ -30,6 +31,14 @@ def duplicate_group_members(suggestion: Suggestion) -> QuerySet:
         .exclude(pk=suggestion.pk)
         .select_related("unit")
         .order_by("pk")
+    )
+
+
+def duplicate_group_for(*, suggestion: Suggestion, user, limit: int = 200) -> Partition:
+    """The other ideas of the group as ``user`` may see them: the ideas of the user's units
+    in full, only the number of the others (the group may span several units)."""
+    return suggestions_partition(
+        user=user, queryset=duplicate_group_members(suggestion), limit=limit
     )
 
 
