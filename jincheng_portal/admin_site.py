@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
+from jincheng_portal.admin_params import refuse_control_characters
 from units.roles import is_city_admin
 
 
@@ -58,6 +59,11 @@ class PortalAdminSite(admin.AdminSite):
     site_header = _("晋城金点子 · 筛选工作台")
     site_title = _("金点子筛选工作台")
     index_title = _("工作台首页")
+
+    def admin_view(self, view, cacheable=False):
+        # Every admin page, the custom ones and the autocomplete included: parameters
+        # with control characters are refused before the view (jincheng_portal.admin_params).
+        return super().admin_view(refuse_control_characters(view), cacheable)
 
     def has_permission(self, request):
         if not super().has_permission(request):

@@ -13,6 +13,7 @@ the order, e.g. sugg_desk_newest), then loads just those rows.
 
 import json
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -34,7 +35,12 @@ class EstimatedCountPaginator(Paginator):
         if not queryset.query.where:
             estimate = _table_estimate(connection, queryset.model._meta.db_table)
         else:
-            estimate = _explain_estimate(connection, queryset)
+            try:
+                estimate = _explain_estimate(connection, queryset)
+            except EmptyResultSet:
+                # A filter that can match nothing (none(), an empty id list, an id out
+                # of the column's range) compiles to no SQL at all: nothing to count.
+                return 0
         if estimate is not None and estimate >= EXACT_BELOW:
             self.count_is_estimate = True
             return estimate
