@@ -28,6 +28,7 @@ from django.contrib.admin import FieldListFilter, SimpleListFilter
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -187,8 +188,46 @@ def _check_simple_filter(spec: SimpleListFilter) -> None:
         raise IncorrectLookupParameters(f"{spec.parameter_name}: not one of the options")
 
 
+# --- forms: autocomplete widgets --------------------------------------------------------
+
+
+class _CheckedAutocompleteMixin:
+    """Django's autocomplete widget filters the related table with the submitted value
+    when it re-renders an invalid form: "²" for an integer key was a ValueError (500).
+    Values the key's type cannot hold are dropped (the form itself reports them)."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        if isinstance(target, models.IntegerField | models.AutoField):
+            value = [v for v in value if parse_id(str(v)) is not None]
+        return super().optgroups(name, value, attr)
+
+
+class CheckedAutocompleteSelect(_CheckedAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(_CheckedAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
 class CheckedParamsAdminMixin:
-    """Mix into a ModelAdmin: its changelist (and what builds on it) checks parameters."""
+    """Mix into a ModelAdmin: its changelist (and what builds on it) checks parameters,
+    and its autocomplete widgets survive values of the wrong type."""
 
     def get_changelist(self, request, **kwargs):
         return CheckedChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
