@@ -64,7 +64,7 @@ FOREIGN = [
         "title": "泽州机密标题丙",
         "content": "泽州独有内容丙：为山区学校开通定制公交专线，保障学生通学安全。",
         "name": "司马泽县",
-        "phone": "13957310357",
+        "phone": "13957319786",  # last four never a time of day (file names hold HHMM)
     },
 ]
 
