@@ -257,6 +257,7 @@ def walk(user, data, forbidden):
     return seen, leaks, errors
 
 
+@pytest.mark.slow  # about a thousand pages: close to a minute
 def test_the_chengqu_screener_sees_nothing_of_a_zezhou_idea_on_any_staff_page(crossing, personas):
     seen, leaks, errors = walk(personas["screener_chengqu"], crossing, FOREIGN_MARKERS)
     assert seen > 300  # the walk did reach the pages
