@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
+from jincheng_portal.admin_params import refuse_control_characters
 from units.roles import is_city_admin
 
 
@@ -60,6 +61,11 @@ class PortalAdminSite(admin.AdminSite):
     index_title = _("工作台首页")
     # The collapsible app sidebar took a fifth of the screen from the desk's list.
     enable_nav_sidebar = False
+
+    def admin_view(self, view, cacheable=False):
+        # Every admin page, the custom ones and the autocomplete included: parameters
+        # with control characters are refused before the view (jincheng_portal.admin_params).
+        return super().admin_view(refuse_control_characters(view), cacheable)
 
     def has_permission(self, request):
         if not super().has_permission(request):

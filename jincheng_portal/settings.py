@@ -330,8 +330,10 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True  # no JS reads the token; forms carry it in a hidden field
 
-# Staff logins: django-axes locks a username, and separately a client address,
-# after AXES_FAILURE_LIMIT failed logins, for AXES_COOLOFF_TIME. Behind a reverse
+# Staff logins: django-axes locks the pair (username, client address) after
+# AXES_FAILURE_LIMIT failed logins, for AXES_COOLOFF_TIME. Not the username alone:
+# anyone could then lock a staff member out with five bad passwords
+# (docs/decisions/0001-login-lockout-by-username-and-address.md). Behind a reverse
 # proxy set TRUSTED_PROXY_HOPS, or every client would share the proxy's address.
 AUTHENTICATION_BACKENDS = [
     "jincheng_portal.auth_backends.PortalAxesBackend",
@@ -339,7 +341,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 AXES_CLIENT_IP_CALLABLE = "jincheng_portal.client_ip.client_ip"
 # Cut to the column's length: an over-long username was a DataError (500) on PostgreSQL.

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from jincheng_portal.admin_params import CheckedParamsAdminMixin
 from units.models import ScreenerMembership, SupervisionGroup, Unit
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent", "sort_order", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
@@ -14,14 +15,14 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupervisionGroup)
-class SupervisionGroupAdmin(admin.ModelAdmin):
+class SupervisionGroupAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "leader_name"]
     search_fields = ["name", "leader_name"]
     filter_horizontal = ["units"]
 
 
 @admin.register(ScreenerMembership)
-class ScreenerMembershipAdmin(admin.ModelAdmin):
+class ScreenerMembershipAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = ["user", "unit"]
     list_select_related = ["user", "unit"]
     autocomplete_fields = ["user", "unit"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from jincheng_portal.admin_params import CheckedParamsAdminMixin
+
 
 class ReadOnlyAdminMixin:
     """Records staff read but nobody edits in admin (history, logs, generated figures)."""
@@ -14,5 +16,5 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReadOnlyModelAdmin(CheckedParamsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     pass

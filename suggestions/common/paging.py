@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -42,7 +43,12 @@ class EstimatedCountPaginator(Paginator):
         if not queryset.query.where:
             estimate = _table_estimate(connection, queryset.model._meta.db_table)
         else:
-            estimate = _explain_estimate(connection, queryset)
+            try:
+                estimate = _explain_estimate(connection, queryset)
+            except EmptyResultSet:
+                # A filter that can match nothing (none(), an empty id list, an id out
+                # of the column's range) compiles to no SQL at all: nothing to count.
+                return 0
         if estimate is not None and estimate >= EXACT_BELOW:
             self.count_is_estimate = True
             return estimate

@@ -1,15 +1,24 @@
-"""Selectors: which ideas a staff member may see (the desk, exports and counts use these)."""
+"""Selectors: which units and ideas a staff member sees.
+
+Every staff page that shows an idea goes through here: the desk's lists and exports
+(``suggestions_visible``), the history (``status_changes_visible``), and pages that show
+*other* ideas next to one the user may open (a duplicate group, a group decision):
+``suggestions_partition`` and ``suggestion_visible_flag``. A screener sees the ideas of
+their units; of other units' ideas only how many there are. The city roles see all.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from suggestions.models import StatusChange, Suggestion
 from units.roles import sees_all_units, visible_units
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-    from django.db.models import QuerySet
 
 
 def visible_unit_ids(user: AbstractBaseUser | AnonymousUser) -> list[int] | None:
@@ -37,3 +46,40 @@ def status_changes_visible(
     queryset = StatusChange.objects.all() if queryset is None else queryset
     ids = visible_unit_ids(user)
     return queryset if ids is None else queryset.filter(suggestion__unit_id__in=ids)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Ideas a user may see in full, and how many more exist outside the user's units."""
+
+    shown: list[Suggestion]
+    hidden: int
+
+
+def suggestions_partition(*, user, queryset: QuerySet, limit: int = 200) -> Partition:
+    """Split ideas related to one the user opened (e.g. its duplicate group).
+
+    Only the count of the others leaves this function: no receipt, unit, contact or title.
+    Without a user (``None``) every idea counts as hidden.
+    """
+    ids = visible_unit_ids(user)
+    if ids is None:
+        return Partition(shown=list(queryset[:limit]), hidden=0)
+    shown = list(queryset.filter(unit_id__in=ids)[:limit])
+    hidden = queryset.exclude(unit_id__in=ids).order_by().count()
+    return Partition(shown=shown, hidden=hidden)
+
+
+def suggestion_visible_flag(*, user, path: str) -> Case | Value:
+    """An annotation: True when the idea at ``path`` (e.g. "to_representative") may be shown.
+
+    For records that point at an idea other than the one on the page.
+    """
+    ids = visible_unit_ids(user)
+    if ids is None:
+        return Value(True, output_field=BooleanField())
+    return Case(
+        When(Q(**{f"{path}__unit_id__in": ids}), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )

@@ -12,13 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from suggestions.common.admin import ReadOnlyAdminMixin
+from suggestions.common.scoping import suggestion_visible_flag
 from suggestions.duplicates.decisions import (
     DuplicateDecisionRefused,
     duplicate_group_confirm,
     duplicate_group_split,
     duplicates_merge,
 )
-from suggestions.duplicates.selectors import duplicate_group_members, with_group_size
+from suggestions.duplicates.selectors import duplicate_group_for, with_group_size
 from suggestions.models import DuplicateDecision, repeat_q, representative_q
 from suggestions.privacy.services import mask_name, mask_phone
 
@@ -65,15 +66,33 @@ class DuplicateAdminMixin:
             size = with_group_size(type(obj).objects.filter(pk=obj.pk)).get().dup_group_size
         return size if size > 1 else "—"
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The group panel shows other ideas: it needs to know who is looking.
+            obj.viewer = request.user
+        return obj
+
     @admin.display(description=_("同组金点子"))
     def duplicate_group_panel(self, obj):
         if obj is None or obj.pk is None:
             return "—"
         if obj.duplicate_of_id is None:
             return _("尚未查重。")
-        members = list(duplicate_group_members(obj)[:200])
-        if not members:
+        # No viewer (an object not loaded through get_object): show nobody's ideas.
+        group = duplicate_group_for(suggestion=obj, user=getattr(obj, "viewer", None))
+        if not group.shown and not group.hidden:
             return _("没有重复项。")
+        others = (
+            format_html(
+                '<p class="duplicate-group-others">{}</p>',
+                gettext("另有 %(n)d 条其他单位的相似建议") % {"n": group.hidden},
+            )
+            if group.hidden
+            else ""
+        )
+        if not group.shown:
+            return others
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -89,12 +108,12 @@ class DuplicateAdminMixin:
                     else f"{member.duplicate_similarity:.2f}",
                     member.get_status_display(),
                 )
-                for member in members
+                for member in group.shown
             ),
         )
         return format_html(
             '<table class="duplicate-group"><thead><tr><th>{}</th><th></th><th>{}</th>'
-            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}",
             _("回执号"),
             _("建议单位"),
             _("姓名"),
@@ -102,6 +121,7 @@ class DuplicateAdminMixin:
             _("相似度"),
             _("状态"),
             rows,
+            others,
         )
 
     @admin.action(description=_("确认为重复（记录在案）"), permissions=["decide"])
@@ -139,11 +159,15 @@ class DuplicateAdminMixin:
 
 
 class DuplicateDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """The idea's group decisions (who, when, what), read-only, for its detail page."""
+    """The idea's group decisions (who, when, what), read-only, for its detail page.
+
+    A decision names the group's representative before and after; that idea may belong
+    to another unit, so it is shown only when the user may see it (suggestions.common.scoping).
+    """
 
     model = DuplicateDecision
     fk_name = "suggestion"
-    fields = ["at", "action", "from_representative", "to_representative", "actor", "note"]
+    fields = ["at", "action", "from_group", "to_group", "actor", "note"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -159,7 +183,27 @@ class DuplicateDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):
             super()
             .get_queryset(request)
             .select_related("actor", "from_representative", "to_representative")
+            .annotate(
+                from_visible=suggestion_visible_flag(user=request.user, path="from_representative"),
+                to_visible=suggestion_visible_flag(user=request.user, path="to_representative"),
+            )
         )
+
+    @admin.display(description=_("原重复组代表"))
+    def from_group(self, obj):
+        return _representative(obj.from_representative, getattr(obj, "from_visible", False))
+
+    @admin.display(description=_("新重复组代表"))
+    def to_group(self, obj):
+        return _representative(obj.to_representative, getattr(obj, "to_visible", False))
+
+
+def _representative(suggestion, visible: bool):
+    if suggestion is None:
+        return "—"
+    if not visible:
+        return _("其他单位的建议")
+    return _link(suggestion)
 
 
 def _each(request, queryset, decide) -> int:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from suggestions.common.scoping import Partition, suggestions_partition
 from suggestions.models import Campaign, Suggestion
 from units.roles import visible_units
 
@@ -36,6 +37,16 @@ def duplicate_group_members(suggestion: Suggestion) -> QuerySet[Suggestion]:
         .exclude(pk=suggestion.pk)
         .select_related("unit")
         .order_by("pk")
+    )
+
+
+def duplicate_group_for(
+    *, suggestion: Suggestion, user: AbstractBaseUser, limit: int = 200
+) -> Partition:
+    """The other ideas of the group as ``user`` may see them: the ideas of the user's units
+    in full, only the number of the others (the group may span several units)."""
+    return suggestions_partition(
+        user=user, queryset=duplicate_group_members(suggestion), limit=limit
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
+from jincheng_portal.admin_params import CheckedParamsAdminMixin
 from suggestions.common.admin import ReadOnlyModelAdmin
 from suggestions.intake.channels import channel_key_create, channel_key_revoke
 from suggestions.intake.paper_import import (
@@ -26,7 +27,7 @@ from suggestions.models import Campaign, Channel, ChannelKey, PaperSuggestion, T
 
 
 @admin.register(ChannelKey)
-class ChannelKeyAdmin(admin.ModelAdmin):
+class ChannelKeyAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "channel",
@@ -153,13 +154,13 @@ class PaperSuggestionAdmin(ImportMixin, ReadOnlyModelAdmin):
 
 # Campaigns and topics: what the public form offers and when it is open.
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "receipt_prefix", "opens_at", "closes_at", "phase", "is_active"]
     list_filter = ["phase", "is_active"]
     prepopulated_fields = {"slug": ["receipt_prefix"]}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(CheckedParamsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]

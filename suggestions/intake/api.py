@@ -5,7 +5,9 @@ The channel is taken from the API key, never from the body; unknown body fields
 are refused so no caller can set status, scores or the receipt.
 """
 
+import json
 import logging
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -14,7 +16,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    parser_classes,
+    permission_classes,
+)
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,6 +48,73 @@ logger = logging.getLogger(__name__)
 # A well-formed submission is a few kilobytes; refuse anything far larger
 # before parsing it (DRF reads the body stream itself, past Django's own cap).
 MAX_BODY_BYTES = 256 * 1024
+# A submission is a flat object; deeper nesting only serves to exhaust the parser's stack
+# (Python's json raises RecursionError, a 500, at about a thousand levels).
+MAX_JSON_DEPTH = 32
+# Receipts look like JC2021-000123; anything else (NUL above all) is not one of ours.
+RECEIPT_PATH_RE = re.compile(r"[A-Za-z0-9-]{1,24}")
+
+
+def _json_depth_exceeds(text: str, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than limit (a scan, no recursion)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _has_invalid_unicode(value) -> bool:
+    """A lone surrogate (from a \\ud800 escape) anywhere in the keys or values."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON with limits: UTF-8 only, nesting at most MAX_JSON_DEPTH, no lone surrogates.
+
+    Refusals are ParseError, answered 400 in the API's one error shape.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            text = stream.read().decode("utf-8") if stream is not None else ""
+        except UnicodeDecodeError:
+            raise exceptions.ParseError(_("请求体不是有效的 UTF-8 编码。")) from None
+        if _json_depth_exceeds(text, MAX_JSON_DEPTH):
+            raise exceptions.ParseError(_("JSON 嵌套超过 %(n)d 层。") % {"n": MAX_JSON_DEPTH})
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            raise exceptions.ParseError(_("请求体不是有效的 JSON。")) from None
+        if _has_invalid_unicode(data):
+            raise exceptions.ParseError(_("请求体含有无效的 Unicode 字符。"))
+        return data
 
 
 class ApiError(exceptions.APIException):
@@ -237,6 +312,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     },
 )
 @api_view(["POST"])
+@parser_classes([StrictJSONParser])
 @authentication_classes([ChannelKeyAuthentication])
 @permission_classes([HasChannelKey])
 def suggestions_create(request):
@@ -289,6 +365,8 @@ def suggestions_create(request):
 @authentication_classes([ChannelKeyAuthentication])
 @permission_classes([HasChannelKey])
 def suggestions_retrieve(request, receipt: str):
+    if not RECEIPT_PATH_RE.fullmatch(receipt):
+        raise ApiError(status_code=404, code="not_found", message=_("未找到该回执号。"))
     suggestion = Suggestion.objects.filter(
         receipt=receipt, channel_submission__channel_key=request.auth
     ).first()

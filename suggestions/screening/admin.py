@@ -1,7 +1,9 @@
 from collections import Counter
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from jincheng_portal.admin_params import CheckedParamsAdminMixin, parse_id
 from suggestions.common import rules
 from suggestions.common.paging import EstimatedCountPaginator
 from suggestions.common.rules import Actor
@@ -65,7 +68,13 @@ BULK_LIMIT = 5_000
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, admin.ModelAdmin):
+class SuggestionAdmin(
+    CheckedParamsAdminMixin,
+    TriageAdminMixin,
+    DeskColumnsMixin,
+    DuplicateAdminMixin,
+    admin.ModelAdmin,
+):
     # Read at a glance (suggestions/screening/columns.py, widths in static/css/desk.css).
     list_display = [
         "receipt",
@@ -330,7 +339,12 @@ class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, a
         # The changelist's own filters, search and scope, minus our flag.
         request.GET = request.GET.copy()
         request.GET.pop("contact", None)
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the changelist answers bad filters: back to the list, flagged.
+            changelist_url = reverse("admin:suggestions_suggestion_changelist")
+            return HttpResponseRedirect(f"{changelist_url}?{ERROR_FLAG}=1")
         queryset = changelist.get_queryset(request)
         fileobj, count = suggestions_xlsx_tempfile(queryset=queryset, reveal=reveal)
         if reveal:
@@ -353,7 +367,8 @@ class SuggestionAdmin(TriageAdminMixin, DeskColumnsMixin, DuplicateAdminMixin, a
         if ids is not None:
             units = units.filter(pk__in=ids)
         if request.method == "POST":
-            unit = units.filter(pk=request.POST.get("unit", "0")).first()
+            unit_id = parse_id(request.POST.get("unit", ""))
+            unit = units.filter(pk=unit_id).first() if unit_id is not None else None
             if unit is None:
                 raise Http404
             service = (

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from jincheng_portal.admin_params import parse_id
 from suggestions.common.scoping import visible_unit_ids
 from units.models import Unit
 
@@ -12,6 +13,9 @@ class UnitTreeFilter(admin.SimpleListFilter):
 
     title = gettext_lazy("建议单位")
     parameter_name = "unit"
+    # Any unit id is a valid parameter (jincheng_portal.admin_params); one outside the
+    # user's units simply matches nothing.
+    value_kind = "id"
 
     def lookups(self, request, model_admin):
         ids = visible_unit_ids(request.user)
@@ -26,7 +30,8 @@ class UnitTreeFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
-        unit = Unit.objects.filter(pk=value).first() if value.isdigit() else None
+        unit_id = parse_id(value)
+        unit = Unit.objects.filter(pk=unit_id).first() if unit_id is not None else None
         if unit is None:
             return queryset.none()
         # Scope still applies: queryset is already limited to the visible units.

@@ -63,14 +63,31 @@ def test_the_group_size_column(model_admin, ideas, personas):
     assert model_admin.duplicate_group_size(rows[ideas["parking"].pk]) == "—"
 
 
-def test_the_group_panel_lists_the_other_ideas_with_masked_contacts(model_admin, ideas):
-    html = str(model_admin.duplicate_group_panel(ideas["park2"]))
+def test_the_group_panel_lists_the_other_ideas_with_masked_contacts(model_admin, ideas, personas):
+    park2 = model_admin.get_object(request_for(personas["reviewer"]), str(ideas["park2"].pk))
+    html = str(model_admin.duplicate_group_panel(park2))
     assert ideas["park"].receipt in html
     assert "138****1234" in html and "张*" in html
     assert "13812341234" not in html and "张三丰" not in html
     assert "城区" in html
     assert ideas["park2"].receipt not in html  # the idea itself is not listed
+    assert "其他单位" not in html  # a city role sees the whole group
     assert "没有重复项" in str(model_admin.duplicate_group_panel(ideas["parking"]))
+
+
+def test_the_group_panel_shows_a_screener_only_the_count_of_other_units_ideas(
+    model_admin, ideas, personas
+):
+    park2 = model_admin.get_object(request_for(personas["screener_zezhou"]), str(ideas["park2"].pk))
+    html = str(model_admin.duplicate_group_panel(park2))
+    assert "另有 1 条其他单位的相似建议" in html
+    for leak in (ideas["park"].receipt, "城区", "张*", "1234", "href"):
+        assert leak not in html
+
+
+def test_the_group_panel_without_a_viewer_shows_no_idea(model_admin, ideas):
+    html = str(model_admin.duplicate_group_panel(ideas["park2"]))
+    assert ideas["park"].receipt not in html and "另有 1 条" in html
 
 
 def test_the_split_action_is_unit_scoped_and_reports_refusals(model_admin, ideas, personas):
@@ -116,3 +133,21 @@ def test_the_history_inline_is_read_only_and_lists_the_ideas_decisions(
     assert not inline.has_add_permission(request, ideas["park2"])
     assert not inline.has_change_permission(request, ideas["park2"])
     assert not inline.has_delete_permission(request, ideas["park2"])
+
+
+def test_the_history_inline_names_another_units_representative_only_to_city_roles(
+    model_admin, ideas, personas
+):
+    request = request_for(personas["screener_zezhou"])
+    model_admin.split_from_duplicate_group(request, Suggestion.objects.filter(pk=ideas["park2"].pk))
+    inline = DuplicateDecisionInline(Suggestion, model_admin.admin_site)
+
+    (row,) = inline.get_queryset(request).filter(suggestion=ideas["park2"])
+    assert str(inline.from_group(row)) == "其他单位的建议"  # park, 城区
+    assert ideas["park2"].receipt in str(inline.to_group(row))
+    assert ideas["park"].title not in str(inline.from_group(row))
+
+    (row,) = inline.get_queryset(request_for(personas["reviewer"])).filter(
+        suggestion=ideas["park2"]
+    )
+    assert ideas["park"].receipt in str(inline.from_group(row))

@@ -34,14 +34,19 @@ def _is_logged_in(client) -> bool:
 # --- lockout -----------------------------------------------------------------
 
 
-def test_five_wrong_passwords_lock_the_account_even_with_the_right_one(client, personas, caplog):
+def test_five_wrong_passwords_lock_the_account_from_that_address_even_with_the_right_one(
+    client, personas, caplog
+):
     caplog.set_level(logging.INFO)
     for _ in range(4):
         assert _login(client, "reviewer", "wrong-password-1").status_code == 200
     locked = _login(client, "reviewer", "wrong-password-1")
 
     assert locked.status_code == 429
-    assert "账号已暂时锁定" in locked.content.decode()
+    page = locked.content.decode()
+    # The page says what is locked: this account from this address, not the account.
+    assert "登录已暂时锁定" in page and "该账号从您当前的网络地址" in page
+    assert "从其他网络地址仍可正常登录" in page
     assert _login(client, "reviewer", "correct-horse-battery").status_code == 429
     assert not _is_logged_in(client)
     # Logged, without the password.
@@ -62,35 +67,57 @@ def test_the_lock_ends_after_the_cool_off(client, personas):
     assert _is_logged_in(client)
 
 
-def test_a_locked_username_is_locked_from_every_address(client, personas):
-    for i in range(5):
-        client.post(LOGIN, {"username": "leader", "password": "nope"}, REMOTE_ADDR=f"10.0.0.{i}")
+def test_a_guesser_cannot_lock_a_staff_member_out_of_their_own_address(client, personas):
+    for _ in range(5):
+        client.post(LOGIN, {"username": "leader", "password": "nope"}, REMOTE_ADDR="10.0.0.66")
+    assert (
+        client.post(
+            LOGIN,
+            {"username": "leader", "password": "correct-horse-battery"},
+            REMOTE_ADDR="10.0.0.66",
+        ).status_code
+        == 429
+    )
 
+    # The leader, at their own desk: the account itself is not locked.
     response = client.post(
         LOGIN,
         {"username": "leader", "password": "correct-horse-battery"},
         REMOTE_ADDR="10.9.9.9",
     )
-    assert response.status_code == 429
+    assert response.status_code == 302
+    assert _is_logged_in(client)
+
+
+def test_an_address_is_not_locked_for_the_other_accounts(client, personas):
+    for _ in range(5):
+        client.post(LOGIN, {"username": "leader", "password": "nope"}, REMOTE_ADDR="10.0.0.7")
+
+    response = client.post(
+        LOGIN,
+        {"username": "reviewer", "password": "correct-horse-battery"},
+        REMOTE_ADDR="10.0.0.7",
+    )
+    assert response.status_code == 302
 
 
 @override_settings(TRUSTED_PROXY_HOPS=1)
 def test_behind_the_proxy_one_client_does_not_lock_out_the_others(client, personas):
-    for i in range(5):
+    for _ in range(5):
         client.post(
             LOGIN,
-            {"username": f"guess{i}", "password": "nope"},
+            {"username": "reviewer", "password": "nope"},
             HTTP_X_FORWARDED_FOR="203.0.113.7",
         )
 
-    # Same proxy address (REMOTE_ADDR), another client: not locked.
+    # Same proxy address (REMOTE_ADDR), another client, same account: not locked.
     other = client.post(
         LOGIN,
-        {"username": "leader", "password": "correct-horse-battery"},
+        {"username": "reviewer", "password": "correct-horse-battery"},
         HTTP_X_FORWARDED_FOR="198.51.100.2",
     )
     assert other.status_code == 302
-    # The guessing address is locked whatever username it tries.
+    # The guessing client stays locked for that account.
     client.logout()
     again = client.post(
         LOGIN,

@@ -173,3 +173,49 @@ def test_schema_and_docs_are_served_without_a_cdn(client, db):
     assert "/static/drf_spectacular_sidecar/" in html
     # Every script and stylesheet is ours: no absolute URL to another host.
     assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def post_raw(client, raw: bytes | str, key):
+    return client.post(
+        URL, raw, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+
+
+def test_json_nested_deeper_than_the_limit_is_a_400_in_the_error_shape(client, api_key):
+    from suggestions.intake.api import MAX_JSON_DEPTH
+
+    deep = "[" * 930 + "]" * 930  # ~930 levels made the parser raise RecursionError (500)
+    error = assert_error_shape(post_raw(client, deep, api_key), 400, "parse_error")
+    assert "32" in error["message"]
+    nested = '{"title": ' + "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1) + "}"
+    assert_error_shape(post_raw(client, nested, api_key), 400, "parse_error")
+    # At the limit the body parses and is judged by the serializer as usual.
+    shallow = '{"title": ' + "[" * (MAX_JSON_DEPTH - 1) + "]" * (MAX_JSON_DEPTH - 1) + "}"
+    assert_error_shape(post_raw(client, shallow, api_key), 400, "invalid")
+    # Brackets inside strings are text, not nesting.
+    assert_error_shape(post_raw(client, '{"title": "' + "[" * 500 + '"}', api_key), 400, "invalid")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"\\ud800": "x"}',  # a lone surrogate as a field name
+        '{"title": "\\udfff"}',  # ... and as a value
+        '{"title": ["ok", {"a": "\\ud83d"}]}',
+        b'{"title": "\xff\xfe"}',  # not UTF-8
+    ],
+)
+def test_invalid_unicode_is_a_400_in_the_error_shape(client, api_key, raw):
+    assert_error_shape(post_raw(client, raw, api_key), 400, "parse_error")
+
+
+def test_a_valid_surrogate_pair_is_an_ordinary_character(client, body, api_key):
+    raw = json.dumps({**body, "name": "\U00020bb7王"})  # 𠮷 as a \ud842\udfb7 escape pair
+    assert "\\ud842\\udfb7" in raw
+    assert post_raw(client, raw, api_key).status_code == 201
+
+
+@pytest.mark.parametrize("receipt", ["%00", "JC2021-000001%00", "%C2%B2", "x" * 40, "a%20b"])
+def test_a_receipt_path_that_is_no_receipt_is_a_404(client, api_key, receipt):
+    response = client.get(f"{URL}{receipt}/", HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    assert_error_shape(response, 404, "not_found")

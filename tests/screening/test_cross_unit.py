@@ -134,3 +134,32 @@ def test_report_page_lists_only_their_reporting_unit(setting, units):
     from suggestions.models import UnitReport
 
     assert not UnitReport.objects.filter(unit=units["泽州县"]).exists()
+
+
+def test_their_own_idea_shows_another_units_group_member_only_as_a_count(
+    client, personas, idea_factory
+):
+    """Foreign data on one's own page: the duplicate panel and the group-decision inline."""
+    from suggestions.duplicates.decisions import duplicates_merge
+
+    theirs = idea_factory(unit="泽州县", title="泽州标记标题", name="欧阳泽州", phone="13900007788")
+    mine = idea_factory(unit="城区", title="城区自己的建议")
+    Suggestion.objects.filter(pk=theirs.pk).update(duplicate_of=theirs)
+    Suggestion.objects.filter(pk=mine.pk).update(duplicate_of=mine)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    # The 城区 screener merges their idea into the 泽州县 idea's group.
+    duplicates_merge(suggestions=[mine], into=theirs, user=personas["screener_chengqu"])
+
+    client.force_login(personas["screener_chengqu"])
+    html = client.get(reverse("admin:suggestions_suggestion_change", args=[mine.pk])).content
+    html = html.decode()
+    assert "另有 1 条其他单位的相似建议" in html
+    assert "其他单位的建议" in html  # the decision's target group, unnamed
+    for leak in (theirs.receipt, "泽州标记标题", "泽州县", "欧*", "7788"):
+        assert leak not in html, leak
+
+    client.force_login(personas["reviewer"])
+    html = client.get(reverse("admin:suggestions_suggestion_change", args=[mine.pk])).content
+    html = html.decode()
+    assert theirs.receipt in html and "泽州县" in html and "其他单位" not in html
