@@ -1,8 +1,8 @@
 """Selectors: which ideas a staff member may see (the desk, exports and counts use these)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from suggestions.models import StatusChange, Suggestion
+from suggestions.models import Implementation, StatusChange, Suggestion
 from units.roles import sees_all_units, visible_units
 
 
@@ -27,3 +27,15 @@ def status_changes_visible(*, user, queryset: QuerySet | None = None) -> QuerySe
     queryset = StatusChange.objects.all() if queryset is None else queryset
     ids = visible_unit_ids(user)
     return queryset if ids is None else queryset.filter(suggestion__unit_id__in=ids)
+
+
+def implementations_visible(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """City roles see every implementation; unit staff see the ideas assigned to their units
+    as lead or co-unit (even ideas of other units) and those of their own units' ideas."""
+    queryset = Implementation.objects.all() if queryset is None else queryset
+    ids = visible_unit_ids(user)
+    if ids is None:
+        return queryset
+    # A subquery, not a join on co_units, so an idea never appears twice.
+    co = Implementation.objects.filter(co_units__in=ids).values("pk")
+    return queryset.filter(Q(lead_unit_id__in=ids) | Q(suggestion__unit_id__in=ids) | Q(pk__in=co))
