@@ -23,7 +23,16 @@ URL = "/api/v1/suggestions/"
 
 @pytest.fixture
 def sent(client, units, campaign):
+    from django.core.cache import cache
+
+    from suggestions.intake.forms import fragments_clear
+    from suggestions.intake.services import campaign_cache_clear
     from suggestions.models import Topic
+
+    # Units and campaign are cached (in Redis under PostgreSQL runs): start clean.
+    fragments_clear()
+    campaign_cache_clear()
+    cache.clear()
 
     _key, raw = channel_key_create(name="wechat")
     topic = Topic.objects.first()
