@@ -83,3 +83,33 @@ def test_reply_text_is_escaped(client, impl_factory, personas):
     )
     html = _lookup(client, impl)
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html and "<br>第二行" in html
+
+
+def test_the_showcase_shows_the_state_and_the_public_reply_of_consenting_ideas(
+    client, impl_factory, personas, campaign
+):
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from suggestions.models import Suggestion
+
+    cache.clear()
+    campaign.results_published = True
+    campaign.save()
+    shown, hidden = impl_factory(), impl_factory()
+    Suggestion.objects.filter(pk=shown.suggestion_id).update(publish_consent=True)
+    reviewer = Actor.of(personas["reviewer"])
+    for impl in (shown, hidden):
+        implementation_adopt(implementation=impl, actor=reviewer)
+        implementation_reply_publish(
+            implementation=impl, actor=reviewer, text=f"答复{impl.suggestion.receipt}"
+        )
+    draft = impl_factory()
+    Suggestion.objects.filter(pk=draft.suggestion_id).update(publish_consent=True)
+    implementation_adopt(implementation=draft, actor=reviewer)
+    implementation_reply_publish(implementation=draft, actor=reviewer, text="草稿", public=False)
+
+    html = client.get(reverse("tallies:showcase")).content.decode()
+    assert f"答复{shown.suggestion.receipt}" in html and "落实情况：采纳" in html
+    assert f"答复{hidden.suggestion.receipt}" not in html  # no consent
+    assert "草稿" not in html and "reviewer" not in html
