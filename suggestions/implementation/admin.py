@@ -235,7 +235,10 @@ class ImplementationAdmin(admin.ModelAdmin):
             obj.version = int(request.POST.get("seen_version", ""))
         except ValueError:
             raise PermissionDenied from None
-        obj.status = request.POST.get("seen_status", obj.status)
+        seen_status = request.POST.get("seen_status", obj.status)
+        if seen_status not in ImplementationStatus.values:
+            raise PermissionDenied
+        obj.status = seen_status
         form = ActForm(request.POST)
         url = reverse("admin:suggestions_implementation_change", args=[obj.pk])
         if not form.is_valid():

@@ -160,3 +160,16 @@ def test_leaders_read_the_desk_but_cannot_act(login, impl_factory):
     _act(client, impl, "adopt")
     client.post(CHANGELIST, {"action": "adopt", "_selected_action": [impl.pk]})
     assert Implementation.objects.get(pk=impl.pk).status == St.PENDING
+
+
+def test_a_forged_form_is_refused_without_a_server_error(login, impl_factory):
+    impl = impl_factory()
+    client = login("reviewer")
+    for data in (
+        {"action": "adopt", "seen_status": "bogus", "seen_version": 0},
+        {"action": "adopt", "seen_status": "pending", "seen_version": "x"},
+        {"action": "explode", "seen_status": "pending", "seen_version": 0},
+        {"action": "assign", "seen_status": "pending", "seen_version": 0, "due_date": "bad"},
+    ):
+        assert client.post(act_url(impl), data).status_code in (302, 403)
+    assert Implementation.objects.get(pk=impl.pk).status == St.PENDING
