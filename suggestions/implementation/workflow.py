@@ -308,7 +308,9 @@ def implementation_act(
     return change
 
 
-def implementation_adopt(*, implementation, actor, note="", via=ActionVia.ADMIN):
+def implementation_adopt(
+    *, implementation: Implementation, actor: Actor, note: str = "", via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.ADOPT,
@@ -318,7 +320,9 @@ def implementation_adopt(*, implementation, actor, note="", via=ActionVia.ADMIN)
     )
 
 
-def implementation_reference(*, implementation, actor, note="", via=ActionVia.ADMIN):
+def implementation_reference(
+    *, implementation: Implementation, actor: Actor, note: str = "", via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.REFERENCE,
@@ -328,7 +332,9 @@ def implementation_reference(*, implementation, actor, note="", via=ActionVia.AD
     )
 
 
-def implementation_not_adopt(*, implementation, actor, reason, via=ActionVia.ADMIN):
+def implementation_not_adopt(
+    *, implementation: Implementation, actor: Actor, reason: str, via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.NOT_ADOPT,
@@ -338,7 +344,9 @@ def implementation_not_adopt(*, implementation, actor, reason, via=ActionVia.ADM
     )
 
 
-def implementation_reopen(*, implementation, actor, reason, via=ActionVia.ADMIN):
+def implementation_reopen(
+    *, implementation: Implementation, actor: Actor, reason: str, via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.REOPEN,
@@ -387,7 +395,14 @@ def implementation_progress(
     )
 
 
-def implementation_complete(*, implementation, actor, note, public=True, via=ActionVia.ADMIN):
+def implementation_complete(
+    *,
+    implementation: Implementation,
+    actor: Actor,
+    note: str,
+    public: bool = True,
+    via: str = ActionVia.ADMIN,
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.COMPLETE,
@@ -398,7 +413,9 @@ def implementation_complete(*, implementation, actor, note, public=True, via=Act
     )
 
 
-def implementation_confirm(*, implementation, actor, note="", via=ActionVia.ADMIN):
+def implementation_confirm(
+    *, implementation: Implementation, actor: Actor, note: str = "", via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.CONFIRM,
@@ -408,7 +425,9 @@ def implementation_confirm(*, implementation, actor, note="", via=ActionVia.ADMI
     )
 
 
-def implementation_send_back(*, implementation, actor, reason, via=ActionVia.ADMIN):
+def implementation_send_back(
+    *, implementation: Implementation, actor: Actor, reason: str, via: str = ActionVia.ADMIN
+) -> ImplementationChange:
     return implementation_act(
         implementation=implementation,
         action=Act.SEND_BACK,
@@ -419,7 +438,12 @@ def implementation_send_back(*, implementation, actor, reason, via=ActionVia.ADM
 
 
 def implementation_reply_publish(
-    *, implementation, actor, text, public=True, via=ActionVia.ADMIN
+    *,
+    implementation: Implementation,
+    actor: Actor,
+    text: str,
+    public: bool = True,
+    via: str = ActionVia.ADMIN,
 ) -> ImplementationChange:
     """The city approves the official reply (答复); public: shown on /lookup/."""
     return implementation_act(
