@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from suggestions.common import rules
+from suggestions.common.admin import ReadOnlyModelAdmin
 from suggestions.common.rules import Actor
 from suggestions.common.scoping import implementations_visible
 from suggestions.implementation.selectors import overdue_today
@@ -32,6 +33,7 @@ from suggestions.models import (
     ActionVia,
     Implementation,
     ImplementationAction,
+    ImplementationReminder,
     ImplementationStatus,
 )
 from suggestions.privacy.services import mask_name, mask_phone
@@ -301,3 +303,13 @@ class ImplementationAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("确认所选已落实"), permissions=["decide"])
     def confirm(self, request, queryset):
         self._bulk(request, queryset, Act.CONFIRM)
+
+
+@admin.register(ImplementationReminder)
+class ImplementationReminderAdmin(ReadOnlyModelAdmin):
+    """催办 reminders sent (one per lead unit and day); read-only evidence."""
+
+    list_display = ["day", "unit", "overdue", "stale", "sent_at", "backend", "error"]
+    list_filter = ["day"]
+    list_select_related = ["unit"]
+    search_fields = ["unit__name", "receipts"]

@@ -173,3 +173,12 @@ def test_a_forged_form_is_refused_without_a_server_error(login, impl_factory):
     ):
         assert client.post(act_url(impl), data).status_code in (302, 403)
     assert Implementation.objects.get(pk=impl.pk).status == St.PENDING
+
+
+def test_administrators_read_the_reminders_sent_and_unit_staff_do_not(login, units):
+    from suggestions.models import ImplementationReminder
+
+    ImplementationReminder.objects.create(unit=units["城区"], day=today(), overdue=2)
+    url = reverse("admin:suggestions_implementationreminder_changelist")
+    assert "城区" in login("admin").get(url).content.decode()
+    assert login("screener_chengqu").get(url).status_code == 403
