@@ -303,3 +303,12 @@ def test_two_staff_updating_at_once_one_wins_the_other_is_told(campaign, units, 
     impl.refresh_from_db()
     assert impl.version == 1 and impl.percent == winners[0].percent
     assert ImplementationChange.objects.count() == 1
+
+
+def test_the_screener_role_carries_the_update_permission_and_others_do_not(personas):
+    assert personas["screener_chengqu"].has_perm("suggestions.update_implementation")
+    assert personas["admin"].has_perm("suggestions.update_implementation")
+    for role in ("reviewer", "leader"):
+        assert not personas[role].has_perm("suggestions.update_implementation")
+    for role in ("screener_chengqu", "reviewer", "leader"):
+        assert personas[role].has_perm("suggestions.view_implementation")
