@@ -366,6 +366,9 @@ OTP_TOTP_ISSUER = "晋城金点子"
 # Admin lives at a configurable path ("staff-desk/" hides it from scanners).
 ADMIN_PATH = env_str("ADMIN_PATH", "admin/")
 
+# 催办: an assignment without a progress update for this many days is reminded daily.
+IMPLEMENTATION_STALE_DAYS = max(1, env_int("IMPLEMENTATION_STALE_DAYS", 14))
+
 # Personal data: contact details are anonymised this many days after the
 # campaign closes (suggestions.privacy.retention).
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)

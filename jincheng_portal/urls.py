@@ -21,6 +21,7 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("suggestions.urls")),
     path("", include("suggestions.tallies.urls")),
+    path("", include("suggestions.implementation.urls")),
 ]
 
 if settings.INTAKE_BENCH_VIEWS:  # bench/intake's reference views; off unless the env flag is set

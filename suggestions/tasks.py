@@ -4,6 +4,7 @@ Task names are explicit (``@shared_task(name=...)``) and stable: beat entries in
 database and messages already queued refer to them.
 """
 
+from suggestions.implementation import tasks as implementation_tasks  # noqa: F401
 from suggestions.intake import tasks as intake_tasks  # noqa: F401
 from suggestions.privacy import tasks as privacy_tasks  # noqa: F401
 from suggestions.screening import tasks as screening_tasks  # noqa: F401

@@ -28,6 +28,8 @@ _STAFF_VIEW = [
     "suggestions.view_suggestion",
     "suggestions.view_statuschange",
     "suggestions.view_dashboard",
+    "suggestions.view_implementation",
+    "suggestions.view_implementationchange",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -36,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "suggestions.change_suggestion",
         "suggestions.screen_stage1",
         "suggestions.view_contact",
+        # Progress of the ideas assigned to the screener's units (承办单位).
+        "suggestions.update_implementation",
     ],
     Role.CITY_REVIEWER: _STAFF_VIEW
     + [

@@ -35,6 +35,7 @@ class Actor:
     can_stage2: bool
     can_reopen: bool
     screened_unit_ids: frozenset[int]
+    can_update_implementation: bool = False
 
     @classmethod
     def of(cls, user: AbstractBaseUser | AnonymousUser) -> Actor:
@@ -49,6 +50,7 @@ class Actor:
             can_stage2=user.has_perm("suggestions.screen_stage2"),
             can_reopen=user.has_perm("suggestions.reopen_report"),
             screened_unit_ids=frozenset(screened_units(user).values_list("pk", flat=True)),
+            can_update_implementation=user.has_perm("suggestions.update_implementation"),
         )
 
 
@@ -103,6 +105,27 @@ def can_undo_stage1(actor: Actor) -> bool:
 def can_undo_stage2(actor: Actor) -> bool:
     """Withdraw an excellent rating: administrators only."""
     return actor.is_admin
+
+
+# --- adoption and implementation (大家干) -----------------------------------------
+
+
+def can_decide_adoption(actor: Actor) -> bool:
+    """Adopt, reference or set aside an excellent idea, assign it, confirm or send back its
+    completion, approve its official reply: the city (reviewers and administrators)."""
+    return actor.is_admin or actor.is_reviewer
+
+
+def can_update_implementation(actor: Actor, lead_unit_id: int | None) -> bool:
+    """Post progress and report completion: staff of the lead unit (or a unit above it)
+    holding the update permission, or an administrator. Co-units read only."""
+    if actor.is_admin:
+        return True
+    return (
+        actor.can_update_implementation
+        and lead_unit_id is not None
+        and lead_unit_id in actor.screened_unit_ids
+    )
 
 
 # --- administration and personal data -----------------------------------------

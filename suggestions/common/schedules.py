@@ -29,6 +29,13 @@ SCHEDULES = [
     # Work that was not queued while the broker was down is picked up by these.
     ("补查未处理的新建议（每5分钟）", "suggestions.tasks.suggestions_received_catch_up", Every(5)),
     ("补发评选结果通知（每15分钟）", "suggestions.outcome_notify_catch_up", Every(minutes=15)),
+    (
+        "补发落实情况通知（每15分钟）",
+        "suggestions.implementation_notify_catch_up",
+        Every(minutes=15),
+    ),
+    # Before the working day starts in Jincheng (crontab in Asia/Shanghai).
+    ("金点子落实催办（每天08:30）", "suggestions.implementation_remind", DailyAt(8, 30)),
     # Off the round hour and outside office hours.
     (
         "个人信息到期匿名化（每天03:17）",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
-from suggestions.models import StatusChange, Suggestion
+from suggestions.models import Implementation, StatusChange, Suggestion
 from units.roles import sees_all_units, visible_units
 
 if TYPE_CHECKING:
@@ -83,3 +83,15 @@ def suggestion_visible_flag(*, user, path: str) -> Case | Value:
         default=Value(False),
         output_field=BooleanField(),
     )
+
+
+def implementations_visible(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """City roles see every implementation; unit staff see the ideas assigned to their units
+    as lead or co-unit (even ideas of other units) and those of their own units' ideas."""
+    queryset = Implementation.objects.all() if queryset is None else queryset
+    ids = visible_unit_ids(user)
+    if ids is None:
+        return queryset
+    # A subquery, not a join on co_units, so an idea never appears twice.
+    co = Implementation.objects.filter(co_units__in=ids).values("pk")
+    return queryset.filter(Q(lead_unit_id__in=ids) | Q(suggestion__unit_id__in=ids) | Q(pk__in=co))

@@ -27,6 +27,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from suggestions.implementation.selectors import implementation_public
 from suggestions.intake.channels import (
     IdempotencyConflict,
     channel_key_authenticate,
@@ -373,3 +374,66 @@ def suggestions_retrieve(request, receipt: str):
     if suggestion is None:
         raise ApiError(status_code=404, code="not_found", message=_("未找到该回执号。"))
     return Response(_out(suggestion, repeat=False))
+
+
+class TimelineStepSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    action = serializers.CharField()
+    status = serializers.CharField()
+    percent = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField()
+
+
+class ImplementationOutSerializer(serializers.Serializer):
+    receipt = serializers.CharField()
+    decided = serializers.BooleanField(help_text="False while the city is still studying it")
+    status = serializers.CharField(allow_blank=True, help_text="e.g. 采纳, 推进中, 已落实")
+    status_code = serializers.CharField(allow_blank=True)
+    percent = serializers.IntegerField()
+    lead_unit = serializers.CharField(allow_blank=True, help_text="承办单位 (a unit, no person)")
+    due_date = serializers.DateField(allow_null=True)
+    reply = serializers.CharField(allow_blank=True, help_text="The approved official reply")
+    reply_date = serializers.DateField(allow_null=True)
+    timeline = TimelineStepSerializer(many=True, help_text="Steps marked public, oldest first")
+
+
+@extend_schema(
+    operation_id="suggestions_implementation_retrieve",
+    responses={200: ImplementationOutSerializer, 401: ErrorSerializer, 404: ErrorSerializer},
+)
+@api_view(["GET"])
+@authentication_classes([ChannelKeyAuthentication])
+@permission_classes([HasChannelKey])
+def suggestions_implementation_retrieve(request, receipt: str):
+    """The public reply and implementation timeline of an idea sent through this key."""
+    suggestion = (
+        Suggestion.objects.filter(receipt=receipt, channel_submission__channel_key=request.auth)
+        .only("pk", "receipt")
+        .first()
+    )
+    if suggestion is None:
+        raise ApiError(status_code=404, code="not_found", message=_("未找到该回执号。"))
+    found = implementation_public(suggestion_id=suggestion.pk)
+    body = {
+        "receipt": suggestion.receipt,
+        "decided": found is not None,
+        **(
+            found
+            or {
+                "status": "",
+                "status_code": "",
+                "percent": 0,
+                "lead_unit": "",
+                "due_date": None,
+                "reply": "",
+                "reply_date": None,
+                "timeline": [],
+            }
+        ),
+    }
+    body["status"] = str(body["status"])
+    body["timeline"] = [
+        {**step, "action": str(step["action"]), "status": str(step["status"])}
+        for step in body["timeline"]
+    ]
+    return Response(ImplementationOutSerializer(body).data)

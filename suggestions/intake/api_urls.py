@@ -6,4 +6,9 @@ from suggestions.intake import api
 urlpatterns = [
     path("suggestions/", api.suggestions_create, name="suggestions-create"),
     path("suggestions/<str:receipt>/", api.suggestions_retrieve, name="suggestions-retrieve"),
+    path(
+        "suggestions/<str:receipt>/implementation/",
+        api.suggestions_implementation_retrieve,
+        name="suggestions-implementation-retrieve",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from suggestions.implementation.selectors import implementation_public
 from suggestions.intake.forms import LookupForm, SubmissionForm, submission_form_html
 from suggestions.intake.ratelimit import lookup_limited, submission_limited
 from suggestions.intake.services import CampaignClosed, campaign_current, suggestion_submit
@@ -103,7 +104,9 @@ def receipt(request, token: str):
 
 @require_http_methods(["GET", "POST"])
 def lookup(request):
-    """Receipt + last four digits of the phone -> stage and public note; nothing else."""
+    """Receipt + last four digits of the phone -> stage, public note, and (for excellent
+    ideas) the adoption decision, the public implementation timeline and the approved
+    official reply; nothing else."""
     context = {"result": None, "not_found": False}
     if request.method != "POST":
         form = LookupForm(initial={"receipt": request.GET.get("receipt", "")[:24]})
@@ -115,7 +118,7 @@ def lookup(request):
     if form.is_valid():
         found = (
             Suggestion.objects.filter(receipt=form.cleaned_data["receipt"])
-            .only("receipt", "status", "public_note", "phone")
+            .only("pk", "receipt", "status", "public_note", "phone")
             .first()
         )
         last4 = found.phone[-4:] if found is not None and found.phone else "----"
@@ -125,6 +128,8 @@ def lookup(request):
                 "receipt": found.receipt,
                 "stage": found.get_status_display(),
                 "public_note": found.public_note,
+                # Adoption, implementation and the official reply (大家干), when decided.
+                "implementation": implementation_public(suggestion_id=found.pk),
             }
         else:
             context["not_found"] = True

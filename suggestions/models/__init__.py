@@ -18,6 +18,16 @@ from suggestions.models.duplicates import (  # noqa: F401
     DuplicateDecision,
     DuplicateSignature,
 )
+from suggestions.models.implementation import (  # noqa: F401
+    ADOPTED_STATES,
+    OPEN_STATES,
+    Implementation,
+    ImplementationAction,
+    ImplementationChange,
+    ImplementationNotice,
+    ImplementationReminder,
+    ImplementationStatus,
+)
 from suggestions.models.intake import (  # noqa: F401
     ChannelKey,
     ChannelSubmission,

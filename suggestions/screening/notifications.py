@@ -30,8 +30,11 @@ DEFAULT_NOTIFIER = _MODULE + "LogNotifier"
 
 
 class Notifier(Protocol):
-    def send(self, *, suggestion: Suggestion, outcome: str) -> None:
-        """Deliver the outcome; raise on failure so the caller can record it."""
+    def send(self, *, suggestion: Suggestion, outcome: str, message: str | None = None) -> None:
+        """Deliver the outcome; raise on failure so the caller can record it.
+
+        ``message``, when given, is the text to send instead of the outcome's (the
+        implementation workflow's notices: adoption, completion, official reply)."""
 
 
 def outcome_message(*, suggestion: Suggestion, outcome: str) -> str:
@@ -46,7 +49,7 @@ def outcome_message(*, suggestion: Suggestion, outcome: str) -> str:
 class LogNotifier:
     """Development default: the message goes to the log, without personal data."""
 
-    def send(self, *, suggestion: Suggestion, outcome: str) -> None:
+    def send(self, *, suggestion: Suggestion, outcome: str, message: str | None = None) -> None:
         logger.info(
             "Outcome notice for %s: %s (contact %s)",
             suggestion.receipt,
@@ -58,7 +61,7 @@ class LogNotifier:
 class SmsNotifier:
     """POSTs {"phone", "message"} as JSON to the SMS gateway at PORTAL_SMS_GATEWAY_URL."""
 
-    def send(self, *, suggestion: Suggestion, outcome: str) -> None:
+    def send(self, *, suggestion: Suggestion, outcome: str, message: str | None = None) -> None:
         url = getattr(settings, "PORTAL_SMS_GATEWAY_URL", "")
         if not url.startswith(("https://", "http://")):
             raise RuntimeError("PORTAL_SMS_GATEWAY_URL is not set to an http(s) URL")
@@ -67,7 +70,7 @@ class SmsNotifier:
         body = json.dumps(
             {
                 "phone": suggestion.phone,
-                "message": outcome_message(suggestion=suggestion, outcome=outcome),
+                "message": message or outcome_message(suggestion=suggestion, outcome=outcome),
             }
         ).encode()
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
@@ -85,7 +88,7 @@ class EmailNotifier:
     PORTAL_NOTIFY_EMAIL_TO formatted with the phone (e.g. "{phone}@sms.example.cn").
     """
 
-    def send(self, *, suggestion: Suggestion, outcome: str) -> None:
+    def send(self, *, suggestion: Suggestion, outcome: str, message: str | None = None) -> None:
         template = getattr(settings, "PORTAL_NOTIFY_EMAIL_TO", "")
         if "{phone}" not in template:
             raise RuntimeError("PORTAL_NOTIFY_EMAIL_TO must contain {phone}")
@@ -93,7 +96,7 @@ class EmailNotifier:
             return
         send_mail(
             subject=_("金点子评选结果"),
-            message=outcome_message(suggestion=suggestion, outcome=outcome),
+            message=message or outcome_message(suggestion=suggestion, outcome=outcome),
             from_email=None,
             recipient_list=[template.format(phone=suggestion.phone)],
         )

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from suggestions.models import Campaign, Channel, Dimension, IdentityType, Topic
 from suggestions.tallies.aggregation import (
     Figures,
+    ImplementationFigures,
     Live,
     ReportingStatus,
     UnitTree,
+    implementation_figures,
     tallies_daily,
     tallies_live,
     units_reporting_status,
@@ -170,6 +172,7 @@ def dashboard_build(
     groups = []
     if unit_id is None and sees_all_units(user):
         groups = _supervision(live)
+    implementation = _implementation(campaign, tree, tops, rows)
     return {
         "campaign": campaign,
         "live": live,
@@ -181,6 +184,29 @@ def dashboard_build(
         "chart": chart,
         "supervision": groups,
         "report_unit_id": tops[0] if len(tops) == 1 else None,
+        "implementation": implementation,
+    }
+
+
+def _implementation(campaign, tree: UnitTree, tops: list[int], rows: list[UnitRow]) -> dict:
+    """大家干: 采纳率, 落实率 and overdue for the page's units (one grouped query)."""
+    figures = implementation_figures(campaign=campaign, tree=tree)
+    empty = ImplementationFigures()
+    headline = ImplementationFigures()
+    for uid in tops:
+        for name, value in vars(figures.get(uid, empty)).items():
+            setattr(headline, name, getattr(headline, name) + value)
+    return {
+        "headline": headline,
+        "rows": [
+            {
+                "id": row.id,
+                "name": row.name,
+                "figures": figures.get(row.id, ImplementationFigures()),
+            }
+            for row in rows
+            if not row.own
+        ],
     }
 
 

@@ -11,6 +11,7 @@ import io
 import uuid
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -22,6 +23,8 @@ from suggestions.models import (
     Channel,
     Dimension,
     IdentityType,
+    Implementation,
+    ImplementationStatus,
     Report,
     ReportScope,
     Status,
@@ -32,7 +35,9 @@ from suggestions.privacy.services import mask_name, mask_phone
 from suggestions.screening.exports import cell_safe
 from suggestions.tallies.aggregation import (
     Figures,
+    ImplementationFigures,
     UnitTree,
+    implementation_figures,
     tallies_live,
     units_reporting_status,
 )
@@ -86,8 +91,16 @@ def report_data(*, campaign: Campaign, unit_id: int, tree: UnitTree | None = Non
         ]
         rows.sort(key=lambda row: -row["figures"].total)
         breakdowns.append({"title": title, "rows": rows})
+    done = implementation_figures(campaign=campaign, tree=tree)
+    empty = ImplementationFigures()
     sub_units = [
-        {"id": uid, "name": tree.units[uid]["name"], "figures": live.unit(uid)} for uid in children
+        {
+            "id": uid,
+            "name": tree.units[uid]["name"],
+            "figures": live.unit(uid),
+            "impl": done.get(uid, empty),
+        }
+        for uid in children
     ]
     if is_city:
         # The city report ranks its units by excellent ideas, then by ideas collected.
@@ -105,7 +118,81 @@ def report_data(*, campaign: Campaign, unit_id: int, tree: UnitTree | None = Non
         "sub_units": sub_units,
         "reporting": reporting,
         "unit_path": unit["path"],
+        "implementation": done.get(unit_id, empty),
+        "implementation_table": _implementation_table(done.get(unit_id, empty)),
     }
+
+
+# 采纳与落实: (label, attribute of ImplementationFigures).
+IMPLEMENTATION_ROWS = [
+    ("优秀金点子", "excellent"),
+    ("采纳", "adopted"),
+    ("参考", "reference"),
+    ("暂不采纳", "not_adopted"),
+    ("交办承办", "assigned"),
+    ("推进中", "in_progress"),
+    ("已办结待确认", "completed"),
+    ("已落实", "confirmed"),
+    ("逾期", "overdue"),
+]
+IMPLEMENTATION_SUB_HEADER = [
+    "单位",
+    "优秀",
+    "采纳",
+    "采纳率",
+    "承办",
+    "推进中",
+    "已落实",
+    "落实率",
+    "逾期",
+]
+
+
+def _rate(value: float | None) -> str:
+    return f"{value:.1%}" if value is not None else "—"
+
+
+def _implementation_table(figures: ImplementationFigures) -> list[tuple[str, object]]:
+    return [
+        *((label, getattr(figures, name)) for label, name in IMPLEMENTATION_ROWS),
+        ("采纳率", _rate(figures.adoption_rate)),
+        ("落实率", _rate(figures.completion_rate)),
+    ]
+
+
+def _implementation_sub_row(name: str, f: ImplementationFigures) -> list:
+    return [
+        name,
+        f.excellent,
+        f.adopted,
+        _rate(f.adoption_rate),
+        f.assigned,
+        f.in_progress,
+        f.confirmed,
+        _rate(f.completion_rate),
+        f.overdue,
+    ]
+
+
+def implementations_of(*, campaign: Campaign, unit_path: str):
+    """Excellent ideas of a unit's subtree, or led by it, with their implementation state."""
+    return (
+        Implementation.objects.filter(campaign=campaign, suggestion__status=Status.EXCELLENT)
+        .filter(
+            Q(suggestion__unit__path__startswith=unit_path)
+            | Q(lead_unit__path__startswith=unit_path)
+        )
+        .order_by("suggestion__receipt")
+        .values_list(
+            "suggestion__receipt",
+            "suggestion__unit__name",
+            "suggestion__title",
+            "status",
+            "lead_unit__name",
+            "percent",
+            "due_date",
+        )
+    )
 
 
 def excellent_ideas(
@@ -161,6 +248,33 @@ def _xlsx(data: dict) -> bytes:
         header(missing, ["单位", "类别"])
         for unit in data["reporting"].missing:
             row(missing, [unit["name"], unit["kind"]])
+
+    impl_sheet = workbook.create_sheet("采纳与落实")
+    header(impl_sheet, ["项目", "数量"])
+    for label, value in data["implementation_table"]:
+        row(impl_sheet, [label, value])
+    if data["sub_units"]:
+        row(impl_sheet, [])
+        header(impl_sheet, IMPLEMENTATION_SUB_HEADER)
+        for item in data["sub_units"]:
+            row(impl_sheet, _implementation_sub_row(item["name"], item["impl"]))
+    row(impl_sheet, [])
+    header(impl_sheet, ["回执号", "建议单位", "标题", "落实状态", "承办单位", "进度", "办结期限"])
+    for receipt, unit, title, state, lead, percent, due in implementations_of(
+        campaign=data["campaign"], unit_path=data["unit_path"]
+    ).iterator(chunk_size=2000):
+        row(
+            impl_sheet,
+            [
+                receipt,
+                unit,
+                title,
+                str(ImplementationStatus(state).label),
+                lead or "",
+                f"{percent}%",
+                due.isoformat() if due else "",
+            ],
+        )
 
     ideas = workbook.create_sheet("优秀金点子")
     header(ideas, ["回执号", "单位", "主题", "标题", "平均分", "姓名", "手机号"])

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Case, CharField, F, Value, When
 
-from suggestions.models import Campaign, Status, Suggestion
+from suggestions.models import Campaign, ImplementationStatus, Status, Suggestion
 from suggestions.tallies.aggregation import campaign_totals
 
 if TYPE_CHECKING:
@@ -35,7 +36,24 @@ def showcase_ideas(
         ideas = ideas.filter(unit__path__startswith=unit.path)
     if topic_id is not None:
         ideas = ideas.filter(topic_id=topic_id)
-    return ideas.order_by("-score_mean", "-received_at", "-pk").values(*PUBLIC_FIELDS)
+    # 大家干: the adoption state and the approved public reply (never who approved it).
+    ideas = ideas.annotate(
+        public_reply=Case(
+            When(implementation__reply_public=True, then=F("implementation__reply_text")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
+    return ideas.order_by("-score_mean", "-received_at", "-pk").values(
+        *PUBLIC_FIELDS, "implementation__status", "implementation__percent", "public_reply"
+    )
+
+
+def _implementation_label(idea: dict) -> dict:
+    state = idea.pop("implementation__status", None)
+    decided = state not in (None, ImplementationStatus.PENDING)
+    idea["implementation_label"] = str(ImplementationStatus(state).label) if decided else ""
+    return idea
 
 
 def showcase_page(
@@ -54,7 +72,7 @@ def showcase_page(
         totals = campaign_totals(campaign=campaign)
         cached = {
             "totals": totals,
-            "ideas": list(current.object_list),
+            "ideas": [_implementation_label(idea) for idea in current.object_list],
             "page": current.number,
             "pages": paginator.num_pages,
             "count": paginator.count,

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from suggestions.demo.simulation import SEED, campaign_simulate, simulation_check
+from suggestions.implementation.simulation import implementations_simulate
 
 
 class Command(BaseCommand):
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.ideas} ideas and {result.history} history rows in {seconds:.1f} s"
             f" (campaign {result.campaign.slug}, scale {scale}, seed {seed})"
+        )
+        adoption = implementations_simulate(campaign=result.campaign, seed=seed)
+        self.stdout.write(
+            f"{adoption.implementations} excellent ideas with an adoption history"
+            f" ({adoption.history} steps)"
         )
         if check:
             self.stdout.write(f"check: {simulation_check(campaign=result.campaign)}")
