@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='进度（%）')),
                 ('due_date', models.DateField(blank=True, null=True, verbose_name='办结期限')),
                 ('public', models.BooleanField(default=False, verbose_name='公开')),
-                ('via', models.CharField(choices=[('admin', '后台页面'), ('bulk', '批量操作'), ('import', '导入'), ('api', '接口'), ('system', '系统')], max_length=16, verbose_name='操作途径')),
+                ('via', models.CharField(choices=[('admin', '后台页面'), ('bulk', '批量操作'), ('import', '导入'), ('api', '接口'), ('system', '系统'), ('triage', '逐条筛选'), ('undo', '撤销')], max_length=16, verbose_name='操作途径')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
                 ('implementation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='history', to='suggestions.implementation', verbose_name='采纳与落实')),
                 ('lead_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='承办单位')),
