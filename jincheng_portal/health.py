@@ -156,7 +156,11 @@ def readyz(request):
         else:
             log.warning("Not ready: %s", body["reason"])
         _last_ready = ready
-    return _no_store(JsonResponse(body, status=200 if ready else 503))
+    response = JsonResponse(body, status=200 if ready else 503)
+    # Logged above once per change of state; without this Django's handler would log
+    # "Service Unavailable: /readyz" as an ERROR on every poll (django.utils.log).
+    response._has_been_logged = True
+    return _no_store(response)
 
 
 class ProbesMiddleware:

@@ -39,6 +39,7 @@ from tests.hardening.conftest import PrivatePostgres, free_port
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 HOST_NAME = "portal.example.cn"
+IDEA = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -277,6 +278,8 @@ class Citizens:
 
     def __init__(self, base: str, unit_ids: list[int], topic_ids: list[int], clients: int = 4):
         self.base, self.unit_ids, self.topic_ids = base, unit_ids, topic_ids
+        # In every content: a second run's ideas are new, not repeats returning old receipts.
+        self.run = secrets.token_hex(3)
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.receipts: list[tuple[str, float]] = []  # (receipt, when the answer came)
@@ -328,7 +331,7 @@ class Citizens:
             form = {
                 "csrfmiddlewaretoken": token.group(1),
                 "title": "关于改善城市环境的建议",
-                "content": f"建议在老城区增加口袋公园和健身步道，方便居民就近锻炼（{client}-{n}）",
+                "content": f"{IDEA}（{self.run}-{client}-{n}）",
                 "topic": rng.choice(self.topic_ids),
                 "unit": rng.choice(self.unit_ids),
                 "identity_type": "public",
