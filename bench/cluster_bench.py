@@ -89,6 +89,9 @@ def run_one(mode: str, load_args: list[str]) -> None:
     sys.path.insert(0, str(BENCH))
     import load_bench
 
+    # A database of its own: bench/load's may be in use by a plain bench/load run.
+    load_bench.DB_NAME = "jc_cluster_bench"
+
     if mode != "direct":
         nodes = int(mode.split("-")[1])
 
@@ -112,11 +115,10 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--only", choices=MODES)
     parser.add_argument("--reuse", action="store_true", help="the database is prepared")
-    parser.add_argument("--run-one", choices=MODES, help=argparse.SUPPRESS)
-    opts, rest = parser.parse_known_args()
-    if opts.run_one:
-        run_one(opts.run_one, rest)
+    if sys.argv[1:2] == ["--run-one"]:  # the child: everything after the mode is bench/load's
+        run_one(sys.argv[2], sys.argv[3:])
         return 0
+    opts, rest = parser.parse_known_args()
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         parser.error("nginx is not installed (apt-get install nginx)")
     results = {}
