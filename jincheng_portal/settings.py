@@ -5,6 +5,7 @@ environment (docs/configuration.md lists every variable). The defaults run on a 
 SQLite in the project folder and Celery's filesystem broker, no servers needed.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,10 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 (DEBUG only)
+
+# Rotation: the previous keys, comma-separated, still accepted for signatures (sessions,
+# password-reset links) until they are dropped (docs/deployment.md, "Rotate secrets").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -52,6 +57,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics answer first: no HTTPS redirect, no ALLOWED_HOSTS
+    # check, no session (jincheng_portal/health.py). Then the latency histogram.
+    "jincheng_portal.health.ProbesMiddleware",
+    "jincheng_portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that drops packets must not hang requests and /readyz for minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis when REDIS_URL is set: Celery broker and cache. Otherwise Celery's
@@ -384,3 +396,17 @@ DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
 DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
 if not 0 < DUPLICATES_THRESHOLD <= 1:
     raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")
+
+# --- operations (jincheng_portal/health.py, jincheng_portal/metrics.py, docs/deployment.md) ---
+# /readyz fails while Redis is unreachable. Set to 0 where a load balancer acts on
+# /readyz: the portal keeps taking ideas without Redis, and every node failing the
+# same shared check at once would take the whole site out.
+READYZ_REDIS_REQUIRED = env_bool("READYZ_REDIS_REQUIRED", True)
+# /metrics is 404 unless one of these is set; with both, both are required.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])  # addresses or CIDR networks
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is no address.") from None

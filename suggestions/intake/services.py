@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jincheng_portal.metrics import submissions_counted
 from suggestions.common.broker import task_publish
 from suggestions.intake.validation import (
     content_clean,
@@ -271,6 +272,7 @@ def _sequence_next(*, campaign: Campaign, now: datetime) -> int:
         return block[0] - 1
 
 
+@submissions_counted(closed=CampaignClosed)  # Prometheus counter by channel and outcome
 def suggestion_submit(
     *,
     campaign: Campaign,

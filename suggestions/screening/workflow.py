@@ -36,6 +36,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jincheng_portal.metrics import decisions_counted
 from suggestions.common import rules
 from suggestions.common.broker import task_publish
 from suggestions.common.rules import Actor
@@ -157,6 +158,7 @@ def suggestion_transition(
     return result.changed[0]
 
 
+@decisions_counted  # Prometheus counter by transition, counted on commit
 def suggestions_transition(
     *,
     suggestions: Iterable[Suggestion],

@@ -1,0 +1,176 @@
+"""Throughput across nodes: bench/load's mixed load through nginx, 1 then 2 web nodes.
+
+Not a test. Runs bench/load_bench.py three times with the same citizens, staff and
+duration, on the same prepared database (the first run prepares it, the others reuse it):
+  direct    gunicorn with --workers W on --port, no nginx (bench/load as it is)
+  nginx-1   nginx on --port in front of 1 gunicorn node with W workers
+  nginx-2   nginx on --port in front of 2 gunicorn nodes with W workers each
+and prints req/s and p99 per role for each. All on this machine: on 2 cores a second
+node adds no CPU, so the figure to read is the cost of nginx and a second node, not a
+gain (docs/deployment.md). nginx's proxy settings are those of the site config in
+deploy/nginx/ (least_conn, passive health checks, proxy_next_upstream); plain HTTP
+on loopback because the bench's client speaks raw HTTP.
+
+Usage: bench/cluster [--citizens 8] [--duration 30] [--workers 3] [--scale 0.05]
+       bench/cluster --only nginx-2 --reuse     (one configuration)
+Needs nginx (apt-get install nginx), PostgreSQL and Redis as bench/load does.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+MODES = ("direct", "nginx-1", "nginx-2")
+
+
+class Cluster:
+    """nginx plus N gunicorn nodes, looking like the one Popen bench/load expects."""
+
+    def __init__(self, env, *, workers: int, port: int, nodes: int):
+        import benchlib
+
+        self.folder = Path(tempfile.mkdtemp(prefix="jc-cluster-bench-"))
+        self.nodes = []
+        upstream = []
+        for _ in range(nodes):
+            with __import__("socket").socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                node_port = sock.getsockname()[1]
+            self.nodes.append(benchlib.gunicorn_start(env, workers=workers, port=node_port))
+            upstream.append(f"    server 127.0.0.1:{node_port} max_fails=3 fail_timeout=10s;")
+        site = (ROOT / "deploy" / "nginx" / "jincheng-portal.conf").read_text()
+        # The proxy directives of the real site's "location /", unchanged.
+        proxy = re.search(r"(?ms)^    location / \{\n(\s+proxy_pass .*?)^    \}", site).group(1)
+        (self.folder / "body").mkdir()
+        conf = self.folder / "nginx.conf"
+        conf.write_text(
+            f"user root;\nworker_processes 1;\npid {self.folder}/nginx.pid;\n"
+            f"error_log {self.folder}/error.log;\nevents {{ worker_connections 4096; }}\n"
+            "http {\n  access_log off;\n"
+            f"  client_body_temp_path {self.folder}/body;\n"
+            f"  proxy_temp_path {self.folder}/body;\n"
+            "  upstream jincheng_portal {\n    least_conn;\n" + "\n".join(upstream) + "\n  }\n"
+            f"  server {{\n    listen 127.0.0.1:{port};\n    client_max_body_size 6m;\n"
+            f"    location / {{\n{proxy}    }}\n  }}\n}}\n"
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.nginx = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"])
+
+    def _all(self):
+        return [self.nginx, *self.nodes]
+
+    def send_signal(self, signum):
+        for process in self._all():
+            if process.poll() is None:
+                process.send_signal(signum)
+
+    def wait(self, timeout=None):
+        for process in self._all():
+            process.wait(timeout=timeout)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return 0
+
+    def kill(self):
+        for process in self._all():
+            if process.poll() is None:
+                process.kill()
+
+
+def run_one(mode: str, load_args: list[str]) -> None:
+    """In a child process: bench/load with gunicorn_start replaced for the nginx modes."""
+    sys.path.insert(0, str(BENCH))
+    import load_bench
+
+    # A database of its own: bench/load's may be in use by a plain bench/load run.
+    load_bench.DB_NAME = "jc_cluster_bench"
+
+    if mode != "direct":
+        nodes = int(mode.split("-")[1])
+
+        def cluster_start(env, *, workers: int, port: int):
+            print(f"\n[{mode}] nginx on :{port} -> {nodes} node(s) x {workers} workers")
+            return Cluster(env, workers=workers, port=port, nodes=nodes)
+
+        load_bench.gunicorn_start = cluster_start
+    sys.argv = ["bench/load", *load_args]
+    load_bench.main()
+
+
+SUMMARY = re.compile(r"^\s+(role \w+|overall)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", re.M)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--only", choices=MODES)
+    parser.add_argument("--reuse", action="store_true", help="the database is prepared")
+    if sys.argv[1:2] == ["--run-one"]:  # the child: everything after the mode is bench/load's
+        run_one(sys.argv[2], sys.argv[3:])
+        return 0
+    opts, rest = parser.parse_known_args()
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        parser.error("nginx is not installed (apt-get install nginx)")
+    results = {}
+    for number, mode in enumerate([opts.only] if opts.only else MODES):
+        args = [
+            "--citizens",
+            str(opts.citizens),
+            "--duration",
+            str(opts.duration),
+            "--workers",
+            str(opts.workers),
+            "--scale",
+            str(opts.scale),
+            *rest,
+        ]
+        if opts.reuse or number > 0:
+            args.append("--reuse")
+        print(f"\n=== {mode}: bench/load {' '.join(args)}", flush=True)
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--run-one", mode, *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        output = []
+        try:
+            for line in child.stdout:
+                print(line, end="", flush=True)
+                output.append(line)
+            child.wait()
+        except KeyboardInterrupt:
+            os.killpg(child.pid, signal.SIGTERM)
+            raise
+        timed = "".join(output).rsplit("timed run:", 1)[-1]
+        results[mode] = {m[0]: (float(m[1]), float(m[3])) for m in SUMMARY.findall(timed)}
+        results[mode]["status"] = child.returncode
+
+    print("\n=== summary (timed runs): req/s and p99 ms per role")
+    roles = ["role citizen", "role desk", "role leader", "overall"]
+    print(f"  {'':10}" + "".join(f"{r.replace('role ', ''):>20}" for r in roles))
+    for mode, figures in results.items():
+        cells = "".join(
+            f"{figures[r][0]:>10.1f}{figures[r][1]:>10.0f}" if r in figures else f"{'-':>20}"
+            for r in roles
+        )
+        print(f"  {mode:10}{cells}   exit {figures['status']}")
+    if "direct" in results and "nginx-2" in results and "overall" in results["direct"]:
+        direct, two = results["direct"]["overall"][0], results["nginx-2"].get("overall", (0,))[0]
+        print(f"\n  nginx + 2 nodes vs 1 node direct: {100 * (two - direct) / direct:+.1f} % req/s")
+    return max((f["status"] for f in results.values()), default=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
