@@ -18,12 +18,7 @@ from tests.hardening.conftest import (  # noqa: F401 (fixtures re-exported)
     free_port,
     private_postgres,
     production_env,
-    static_root,
 )
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes tens of seconds or more")
 
 
 class Node:
