@@ -70,11 +70,15 @@ def migrations_pending(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
     with _migrations_lock:
         if _migrations_cache and now - _migrations_cache[0] < MIGRATIONS_CACHE_SECONDS:
             return _migrations_cache[1]
-        from django.db.migrations.executor import MigrationExecutor
+        from django.db.migrations.loader import MigrationLoader
 
-        executor = MigrationExecutor(connections[alias])
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        pending = [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+        # Every node of the graph, not the plan to the leaves: a plan skips a migration
+        # missing below an applied leaf, which is exactly what a bad restore leaves behind.
+        loader = MigrationLoader(connections[alias])
+        applied = loader.applied_migrations
+        pending = sorted(
+            f"{app}.{name}" for app, name in loader.graph.nodes if (app, name) not in applied
+        )
         _migrations_cache = (now, pending)
         return pending
 

@@ -134,9 +134,15 @@ def dashboard_build(
     if unit_id is None and sees_all_units(user):
         wanted = None  # the city page also shows supervision groups' units: read all
     live = tallies_live(campaign=campaign, unit_ids=wanted, tree=tree, breakdown_unit_ids=set(tops))
-    reporting = units_reporting_status(campaign=campaign, tree=tree) if unit_id is None else None
+    # Who has reported (报送) is the city's view; unit staff are not shown it.
+    city_view = sees_all_units(user)
+    reporting = (
+        units_reporting_status(campaign=campaign, tree=tree)
+        if unit_id is None and city_view
+        else None
+    )
     headline = _sum([live.unit(uid) for uid in tops])
-    rows = _rows(live, children or tops, reporting if sees_all_units(user) else None)
+    rows = _rows(live, children or tops, reporting)
     rows += _own_rows(live, tops, tree)
     topics = dict(Topic.objects.values_list("pk", "name"))
     daily = []
@@ -180,7 +186,7 @@ def dashboard_build(
         "title_units": [tree.units[uid]["name"] for uid in tops],
         "unit": tree.units[unit_id] if unit_id is not None else None,
         "rows": rows,
-        "reporting": reporting if sees_all_units(user) else None,
+        "reporting": reporting,
         "chart": chart,
         "supervision": groups,
         "report_unit_id": tops[0] if len(tops) == 1 else None,

@@ -155,7 +155,7 @@ def staff_routes(*, unit_ids: Callable[[object], list[int]], interesting, receip
                     ],
                 )
             )
-        elif route.endswith("<str:receipt>/") and route.count("<") == 1:
+        elif "<str:receipt>" in route and route.count("<") == 1:
             routes.append(
                 Route(
                     route,
