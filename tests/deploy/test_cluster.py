@@ -6,8 +6,8 @@ The hosts are real network namespaces on a bridge (ip netns + veth, root only):
     10.231.N.12  web node 2: gunicorn, DEBUG off
 Citizens submit the real form through nginx while node 1 is SIGKILLed (master and
 workers at once, like a host dying) and brought back. Then: every receipt a citizen
-got has its row, once; no receipt twice across the nodes; reads never failed
-(nginx retried them on node 2); node 1 serves again after its restart. A backup
+got has its row, once; no receipt twice across the nodes; reads failed only when their
+response had started on node 1 as it died (nginx retried the rest on node 2); node 1 serves again after its restart. A backup
 drill dumps the database while submissions flow and restores it into a new one.
 Namespaces, the bridge and every process are removed at the end.
 """
@@ -412,7 +412,13 @@ def test_nginx_routes_around_a_killed_node_and_every_receipt_has_its_row(cluster
     # and its row exists only if the commit came first.
     assert len(set(stored) - set(issued)) <= len(failures)
     assert len(failures) <= 4, failures  # at most the requests in flight on node 1
-    assert citizens.get_failures == [], citizens.get_failures  # reads were retried
+    # A read whose response had started when its node died cannot be retried by nginx
+    # (the client already has part of it); every other read is retried on the other node.
+    in_flight = [
+        f for f in citizens.get_failures if "IncompleteRead" in f or "Connection broken" in f
+    ]
+    assert citizens.get_failures == in_flight, citizens.get_failures
+    assert len(in_flight) <= 4, in_flight  # at most the requests in flight on node 1
     after = [line.split()[0] for line in log.read_text().splitlines()[restarted_at:]]
     assert node1.bind in after, "node 1 got no traffic after its restart"
     assert node2.bind in after
