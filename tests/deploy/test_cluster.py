@@ -8,7 +8,8 @@ Citizens submit the real form through nginx while node 1 is SIGKILLed (master an
 workers at once, like a host dying) and brought back. Then: every receipt a citizen
 got has its row, once; no receipt twice across the nodes; reads failed only when their
 response had started on node 1 as it died (nginx retried the rest on node 2); node 1
-serves again after its restart. A backup drill dumps the database while submissions flow and restores it into a new one.
+serves again after its restart. A backup drill dumps the database while submissions
+flow and restores it into a new one.
 Namespaces, the bridge and every process are removed at the end.
 """
 
