@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,7 +27,7 @@ from suggestions.models import (
     ImplementationReminder,
     ImplementationStatus,
 )
-from suggestions.screening.notifications import notifier_get
+from suggestions.screening.notifications import notice_deliver, notifier_get
 from units.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -81,22 +82,17 @@ def implementation_notices_send(*, change_ids: list[int]) -> int:
             if notice.sent_at is not None or not _still_true(change):
                 continue
             suggestion = change.implementation.suggestion
-            try:
-                notifier.send(
+            sent += notice_deliver(
+                notice=notice,
+                backend=backend,
+                receipt=suggestion.receipt,
+                send=partial(
+                    notifier.send,
                     suggestion=suggestion,
                     outcome=change.to_status,
                     message=implementation_message(change=change),
-                )
-            except Exception as exc:
-                logger.warning("Implementation notice for %s failed: %s", suggestion.receipt, exc)
-                notice.error = str(exc)[:200]
-                notice.save(update_fields=["error"])
-                continue
-            notice.sent_at = timezone.now()
-            notice.backend = backend
-            notice.error = ""
-            notice.save(update_fields=["sent_at", "backend", "error"])
-            sent += 1
+                ),
+            )
     return sent
 
 

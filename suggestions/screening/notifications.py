@@ -9,6 +9,7 @@ import json
 import logging
 import urllib.request
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from django.conf import settings
@@ -127,19 +128,32 @@ def outcome_notices_send(*, status_change_ids: list[int]) -> int:
             )
             if notice.sent_at is not None or change.suggestion.status != change.to_status:
                 continue
-            try:
-                notifier.send(suggestion=change.suggestion, outcome=change.to_status)
-            except Exception as exc:
-                logger.warning("Outcome notice for %s failed: %s", change.suggestion.receipt, exc)
-                notice.error = str(exc)[:200]
-                notice.save(update_fields=["error"])
-                continue
-            notice.sent_at = timezone.now()
-            notice.backend = backend
-            notice.error = ""
-            notice.save(update_fields=["sent_at", "backend", "error"])
-            sent += 1
+            sent += notice_deliver(
+                notice=notice,
+                backend=backend,
+                receipt=change.suggestion.receipt,
+                send=partial(notifier.send, suggestion=change.suggestion, outcome=change.to_status),
+            )
     return sent
+
+
+def notice_deliver(*, notice, backend: str, receipt: str, send) -> bool:
+    """Call ``send`` and record on the notice row that it was sent, or why it failed.
+
+    Shared by every notice to submitters; the caller holds the row locked.
+    """
+    try:
+        send()
+    except Exception as exc:
+        logger.warning("Notice for %s failed: %s", receipt, exc)
+        notice.error = str(exc)[:200]
+        notice.save(update_fields=["error"])
+        return False
+    notice.sent_at = timezone.now()
+    notice.backend = backend
+    notice.error = ""
+    notice.save(update_fields=["sent_at", "backend", "error"])
+    return True
 
 
 CATCH_UP_WINDOW = timedelta(days=7)
