@@ -8,7 +8,9 @@ Steps: migrate the bench database, load the 153 units, generate --rows ideas
 with consistent status history by COPY (skipped when the table already holds
 that many; --regenerate forces it), ANALYZE, then time admin changelist pages
 through Django's test client (screener of the largest county and the city
-reviewer; unfiltered/filtered, page 1 and 500, a Chinese search) and a bulk
+reviewer; unfiltered/filtered, page 1 and 500, a Chinese search), triage decisions
+(the page script's one POST that decides and brings the next idea rendered, the
+look-ahead GET, and the plain form POST + redirect + next page) and a bulk
 shortlist of 1,000 ideas, printing p50/p95/max, the SQL time, the longest pause
 of Python's garbage collector and the number of SQL queries. Like every gunicorn
 worker (gunicorn.conf.py), the process calls gc.freeze() once loaded and warmed
@@ -294,17 +296,79 @@ def export(user):
 TRIAGE = "/admin/suggestions/suggestion/triage/"
 
 
+def _row(label, durations, queries, sql=None):
+    durations, queries = durations[2:], queries[2:]  # the first two warm up
+    if not durations:
+        print(f"triage    {label:34} (queue empty)")
+        return
+    sql_p50 = f"{statistics.median(sql[2:]):8.1f}" if sql else f"{'':8}"
+    print(
+        f"triage    {label:34} {statistics.median(durations):8.1f} "
+        f"{_percentile(durations, 95):8.1f} {max(durations):8.1f} {sql_p50} {'':7} "
+        f"{max(queries):8d}"
+    )
+
+
 def triage(user, label, query: dict, to_status: str, repeat: int) -> None:
-    """Triage decisions: POST a decision, then GET the next idea (what one key press costs)."""
+    """Triage decisions, the way static/js/triage.js makes them: the page has already
+    fetched the next idea (look-ahead) and shows it on the key press; one POST then
+    decides and brings the idea after it, rendered. Timed: that POST (decision + next
+    idea rendered), the look-ahead GET alone (once per page load or J), and, without
+    the script, the plain form POST, its redirect and the next page."""
     client = Client()
     client.force_login(user)
-    response = client.get(TRIAGE, query)
-    durations, queries = [], []
+    page = client.get(TRIAGE, query).content.decode()
+    shown = re.search(r'data-idea="(\d+)"', page)
+    seen = re.search(r'name="seen_status" value="(\w+)"', page)
+    if shown is None or seen is None:
+        print(f"triage    {label:34} (queue empty)")
+        return
+    shown, seen = shown.group(1), seen.group(1)
+    ahead_url = re.search(r'data-next="([^"]+)"', page).group(1).replace("&amp;", "&")
+    with CaptureQueriesContext(connection) as ctx:
+        t = time.perf_counter()
+        fragment = client.get(ahead_url, HTTP_X_TRIAGE="fetch")
+        look = [(time.perf_counter() - t) * 1000]
+    look_queries = [len(ctx.captured_queries)]
+    ahead = re.search(r'data-idea="(\d+)"', fragment.content.decode()).group(1)
+    durations, queries, sql = [], [], []
     for _ in range(repeat + 2):
-        # The page names its idea and the status it showed (no test instrumentation here).
-        html = response.content.decode()
-        shown = re.search(r'data-idea="(\d+)"', html)
-        seen = re.search(r'name="seen_status" value="(\w+)"', html)
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            answer = client.post(
+                TRIAGE,
+                {
+                    "op": "decide",
+                    "idea": shown,
+                    "seen_status": seen,
+                    "to_status": to_status,
+                    "queue": urlencode(query),
+                    "next": ahead,
+                },
+                HTTP_X_TRIAGE="fetch",
+            ).json()
+            durations.append((time.perf_counter() - t) * 1000)
+        queries.append(len(ctx.captured_queries))
+        sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+        if not answer["ok"] or not answer["idea"]:
+            break
+        shown, ahead = ahead, str(answer["idea"])
+        # The look-ahead a page load or J costs (the same idea, the user's own lease).
+        after = f"{TRIAGE}?{urlencode({**query, 'after': shown, 'fragment': 1})}"
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            client.get(after, HTTP_X_TRIAGE="fetch")
+            look.append((time.perf_counter() - t) * 1000)
+        look_queries.append(len(ctx.captured_queries))
+    _row(f"{label}: decide+next", durations, queries, sql)
+    _row(f"{label}: look-ahead GET", look, look_queries)
+
+    # Without the page script: a form POST, its redirect, the next page.
+    page = client.get(TRIAGE, query).content.decode()
+    durations, queries = [], []
+    for _ in range(min(repeat, 20) + 2):
+        shown = re.search(r'data-idea="(\d+)"', page)
+        seen = re.search(r'name="seen_status" value="(\w+)"', page)
         if shown is None or seen is None:
             break
         with CaptureQueriesContext(connection) as ctx:
@@ -319,18 +383,10 @@ def triage(user, label, query: dict, to_status: str, repeat: int) -> None:
                     "queue": urlencode(query),
                 },
             )
-            response = client.get(posted["Location"])
+            page = client.get(posted["Location"]).content.decode()
             durations.append((time.perf_counter() - t) * 1000)
         queries.append(len(ctx.captured_queries))
-    durations, queries = durations[2:], queries[2:]  # the first two warm up
-    if not durations:
-        print(f"triage    {label:34} (queue empty)")
-        return
-    print(
-        f"triage    {label:34} {statistics.median(durations):8.1f} "
-        f"{_percentile(durations, 95):8.1f} {max(durations):8.1f} {'':8} {'':7} "
-        f"{max(queries):8d}"
-    )
+    _row(f"{label}: no script, POST+GET", durations, queries)
 
 
 def main():
@@ -416,14 +472,14 @@ def main():
     # A decision plus the next idea rendered: target <= 100 ms p95, <= 15 queries.
     triage(
         screener,
-        f"screener {biggest.name}: shortlist",
+        f"screener {biggest.name}",
         {"status__exact": "collected"},
         Status.SHORTLISTED,
         args.repeat,
     )
     triage(
         reviewer,
-        "reviewer: excellent",
+        "reviewer",
         {"status__exact": "shortlisted"},
         Status.EXCELLENT,
         args.repeat,

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 
 from suggestions.models import Status, Suggestion
 from units.models import Unit
-from units.roles import ROLE_PERMISSIONS, is_city_admin, is_city_reviewer, roles_of, screened_units
+from units.roles import (
+    ROLE_PERMISSIONS,
+    is_city_admin,
+    is_city_reviewer,
+    roles_of,
+    screened_unit_ids,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -49,7 +55,7 @@ class Actor:
             can_stage1=user.has_perm("suggestions.screen_stage1"),
             can_stage2=user.has_perm("suggestions.screen_stage2"),
             can_reopen=user.has_perm("suggestions.reopen_report"),
-            screened_unit_ids=frozenset(screened_units(user).values_list("pk", flat=True)),
+            screened_unit_ids=screened_unit_ids(user),
             can_update_implementation=user.has_perm("suggestions.update_implementation"),
         )
 

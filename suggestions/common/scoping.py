@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from suggestions.models import Implementation, StatusChange, Suggestion
-from units.roles import sees_all_units, visible_units
+from units.roles import screened_unit_ids, sees_all_units
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -27,7 +27,7 @@ def visible_unit_ids(user: AbstractBaseUser | AnonymousUser) -> list[int] | None
         return []
     if sees_all_units(user):
         return None
-    return list(visible_units(user).values_list("pk", flat=True))
+    return sorted(screened_unit_ids(user))
 
 
 def suggestions_visible(

@@ -45,7 +45,9 @@ class ScoreForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in SCORE_CRITERIA:
             field = self.fields[name]
-            field.choices = [("", "—"), *[(i, str(i)) for i in range(1, 6)]]
+            field.choices = [(i, str(i)) for i in range(1, 6)]
+            # Radios, not a select: a row of five the arrow keys move along.
+            field.widget = forms.RadioSelect(choices=field.choices)
             field.required = False
             field.empty_value = None
             low, high = SCORE_LEGEND[name]
@@ -66,3 +68,11 @@ class ScoreForm(forms.Form):
                 gettext_lazy("请为五项指标全部打分，或全部不打分。"), code="partial"
             )
         return cleaned
+
+
+def score_rows(form: ScoreForm) -> list[dict]:
+    """Each criterion with what its 1 and its 5 mean, for a row of radios between them."""
+    return [
+        {"field": form[name], "low": SCORE_LEGEND[name][0], "high": SCORE_LEGEND[name][1]}
+        for name in SCORE_CRITERIA
+    ]

@@ -11,9 +11,9 @@ and then the workflow's conditional update ("already changed by X") decides.
 """
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
-from suggestions.models import Suggestion
+from suggestions.models import SetAsideReason, Suggestion
 
 LEASE_SECONDS = 120
 # Candidates read per query while skipping leased ideas.
@@ -54,41 +54,51 @@ def lease_release(*, suggestion_id: int, user_id: int) -> None:
 
 # Written as a range on received_at minus the anchor's own instant (not an OR of two
 # conditions), so PostgreSQL starts the index scan of sugg_desk_newest at the anchor
-# instead of walking every newer entry.
-def _after(anchor: Suggestion) -> Q:
-    """Ideas that come after ``anchor`` in QUEUE_ORDER (older, or same time and lower id)."""
-    return Q(received_at__lte=anchor.received_at) & ~Q(
-        received_at=anchor.received_at, pk__gte=anchor.pk
-    )
+# instead of walking every newer entry. The anchor's time is a subquery on the same
+# scoped queue base, so moving on costs no query of its own and an id outside the
+# user's scope positions nothing (the subquery is empty, the queue ends).
+def _anchor_time(scope: QuerySet, anchor_id: int) -> Subquery:
+    return Subquery(scope.order_by().filter(pk=anchor_id).values("received_at")[:1])
 
 
-def _before(anchor: Suggestion) -> Q:
-    return Q(received_at__gte=anchor.received_at) & ~Q(
-        received_at=anchor.received_at, pk__lte=anchor.pk
-    )
+def _after(scope: QuerySet, anchor_id: int) -> Q:
+    """Ideas that come after the anchor in QUEUE_ORDER (older, or same time and lower id)."""
+    at = _anchor_time(scope, anchor_id)
+    return Q(received_at__lte=at) & ~Q(received_at=at, pk__gte=anchor_id)
+
+
+def _before(scope: QuerySet, anchor_id: int) -> Q:
+    at = _anchor_time(scope, anchor_id)
+    return Q(received_at__gte=at) & ~Q(received_at=at, pk__lte=anchor_id)
 
 
 def triage_pick(
     *,
     queue: QuerySet,
+    scope: QuerySet,
     user_id: int,
-    after: Suggestion | None = None,
-    before: Suggestion | None = None,
+    after: int | None = None,
+    before: int | None = None,
     lease: bool = True,
 ) -> Suggestion | None:
-    """The next idea of the queue (after ``after``, or the previous one before ``before``)
-    that nobody else holds a lease on, leased to the user; None when the queue is done.
+    """The next idea of the queue (after the idea with id ``after``, or the previous one
+    before ``before``) that nobody else holds a lease on, leased to the user; None when
+    the queue is done. ``scope`` is the user's scoped queryset the anchor is read from.
+
+    One query per PICK_BATCH candidates: a keyset range on the sugg_desk_newest order,
+    never an OFFSET or a count.
 
     ``lease=False`` (a reader who cannot decide, e.g. a leader) takes no lease, so
     reading never keeps an idea from the people who screen it."""
-    queue = queue.order_by(*QUEUE_ORDER)
+    queue = queue.order_by(*QUEUE_ORDER).select_related("unit", "topic", "campaign")
     if after is not None:
-        queue = queue.filter(_after(after))
+        queue = queue.filter(_after(scope, after))
     elif before is not None:
-        queue = queue.filter(_before(before)).reverse()
-    seen = 0
+        queue = queue.filter(_before(scope, before)).reverse()
+    last = None
     while True:
-        batch = list(queue.select_related("unit", "topic", "campaign")[seen : seen + PICK_BATCH])
+        page = queue if last is None else queue.filter(_after_row(last, reverse=before is not None))
+        batch = list(page[:PICK_BATCH])
         if not batch:
             return None
         holders = cache.get_many([_lease_key(s.pk) for s in batch])
@@ -98,10 +108,53 @@ def triage_pick(
                 continue
             if not lease or lease_take(suggestion_id=idea.pk, user_id=user_id):
                 return idea
-        seen += len(batch)
+        last = batch[-1]
+
+
+def _after_row(row: Suggestion, *, reverse: bool) -> Q:
+    """The rest of the queue past an already read batch (a keyset, not an OFFSET)."""
+    if reverse:
+        return Q(received_at__gte=row.received_at) & ~Q(received_at=row.received_at, pk__lte=row.pk)
+    return Q(received_at__lte=row.received_at) & ~Q(received_at=row.received_at, pk__gte=row.pk)
 
 
 def queue_size(queue: QuerySet) -> tuple[int, bool]:
     """(count, capped): the queue's size, counted up to COUNT_CAP."""
     n = queue.order_by().values("pk")[: COUNT_CAP + 1].count()
     return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+# The set-aside presets change a few times a campaign and are shown with every idea:
+# read from the cache, dropped whenever an administrator edits them (SetAsideReasonAdmin).
+PRESETS_KEY = "triage:presets"
+PRESETS_SHOWN = 9
+
+
+def presets_active() -> list[SetAsideReason]:
+    presets = cache.get(PRESETS_KEY)
+    if presets is None:
+        presets = list(SetAsideReason.objects.filter(is_active=True)[:PRESETS_SHOWN])
+        cache.set(PRESETS_KEY, presets, 300)
+    return presets
+
+
+def presets_forget() -> None:
+    cache.delete(PRESETS_KEY)
+
+
+# The user's last triage decision, for the U key: in the cache rather than the
+# session, so a decision does not also cost a session write.
+def _last_key(user_id: int) -> str:
+    return f"triage:last:{user_id}"
+
+
+def last_decision_remember(*, user_id: int, decision: dict, seconds: int) -> None:
+    cache.set(_last_key(user_id), decision, seconds + 5)
+
+
+def last_decision(user_id: int) -> dict | None:
+    return cache.get(_last_key(user_id))
+
+
+def last_decision_forget(user_id: int) -> None:
+    cache.delete(_last_key(user_id))

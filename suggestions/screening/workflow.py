@@ -92,14 +92,20 @@ class AlreadyChanged(TransitionRefused):
     """Someone else changed the idea between reading and deciding."""
 
 
-def allowed_targets(actor: Actor, suggestion: Suggestion) -> list[str]:
-    """The states this actor could move the idea to now (for buttons and menus)."""
-    frozen = _frozen_ids([suggestion])
+def allowed_targets(
+    actor: Actor, suggestion: Suggestion, *, frozen: bool | None = None
+) -> list[str]:
+    """The states this actor could move the idea to now (for buttons and menus).
+
+    ``frozen`` is the idea's 报送 freeze when the caller has already read it
+    (unit_is_frozen), so a page does not read it twice."""
+    if frozen is None:
+        frozen = suggestion.pk in _frozen_ids([suggestion])
     return [
         to
         for (frm, to) in TRANSITIONS
         if frm == suggestion.status
-        and _refusal(actor, suggestion, to, reason="-", frozen=suggestion.pk in frozen) is None
+        and _refusal(actor, suggestion, to, reason="-", frozen=frozen) is None
     ]
 
 
@@ -185,16 +191,28 @@ def suggestions_transition(
             by_status.setdefault(suggestion.status, []).append(suggestion)
         for from_status, group in by_status.items():
             ids = [s.pk for s in group]
-            # Lock the rows still in the state the actor saw; any other row was
-            # changed by someone else in the meantime.
-            still = set(
-                Suggestion.objects.select_for_update()
-                .filter(pk__in=ids, status=from_status)
-                .values_list("pk", flat=True)
-            )
-            Suggestion.objects.filter(pk__in=still).update(
-                status=to_status, status_changed_at=now, status_changed_by=actor.user
-            )
+            if len(ids) == 1:
+                # One idea (the desk's usual case): the conditional UPDATE alone says
+                # whether it was still in the state the actor saw (PostgreSQL re-checks
+                # the WHERE after waiting for a concurrent writer), one statement less.
+                changed = (
+                    Suggestion.objects.filter(pk=ids[0], status=from_status).update(
+                        status=to_status, status_changed_at=now, status_changed_by=actor.user
+                    )
+                    == 1
+                )
+                still = set(ids) if changed else set()
+            else:
+                # Lock the rows still in the state the actor saw; any other row was
+                # changed by someone else in the meantime.
+                still = set(
+                    Suggestion.objects.select_for_update()
+                    .filter(pk__in=ids, status=from_status)
+                    .values_list("pk", flat=True)
+                )
+                Suggestion.objects.filter(pk__in=still).update(
+                    status=to_status, status_changed_at=now, status_changed_by=actor.user
+                )
             for suggestion in group:
                 if suggestion.pk in still:
                     suggestion.status = to_status

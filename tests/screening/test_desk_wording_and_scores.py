@@ -1,5 +1,7 @@
 """What staff read on the desk: Chinese wording, the greeting, the index, scores."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -36,13 +38,26 @@ def test_the_detail_page_has_no_stray_close_button_nor_empty_duplicate_table(
     assert "重复组处理记录" not in html
 
 
-def test_score_dropdowns_start_empty_and_show_what_1_and_5_mean(client, personas, idea_factory):
+@pytest.mark.parametrize("page", ["change", "triage"])
+def test_score_marks_start_unchosen_and_show_what_1_and_5_mean(
+    client, personas, idea_factory, page
+):
     idea = idea_factory(unit="城区", status=Status.SHORTLISTED)
     client.force_login(personas["reviewer"])
-    html = client.get(reverse("admin:suggestions_suggestion_change", args=[idea.pk])).content
-    html = html.decode()
-    assert '<option value="" selected>—</option>' in html
-    assert "1 = 投入大，5 = 投入小" in html
+    if page == "change":
+        url = reverse("admin:suggestions_suggestion_change", args=[idea.pk])
+    else:
+        url = reverse("admin:suggestions_suggestion_triage") + f"?idea={idea.pk}"
+    html = client.get(url).content.decode()
+    radios = re.findall(r'<input type="radio" name="(\w+)"[^>]*>', html)
+    marks = [r for r in radios if r in MARKS]
+    # Five rows of five, one per criterion, and not one of them chosen in advance.
+    assert sorted(set(marks)) == sorted(MARKS) and len(marks) == 25
+    checked = [tag for tag in re.findall(r'<input type="radio"[^>]*>', html) if "checked" in tag]
+    assert not [tag for tag in checked if any(f'name="{m}"' in tag for m in MARKS)]
+    assert "投入大" in html and "投入小" in html
+    if page == "triage":
+        assert "1 = 投入大" in html and "5 = 投入小" in html
 
 
 @pytest.mark.parametrize(
