@@ -30,6 +30,8 @@ document.addEventListener("DOMContentLoaded", function () {
   let aheadLoading = null; // the look-ahead request under way
   let choosingReason = false;
   let undoTimer = null;
+  let pending = 0;  // decisions sent and not yet answered (data-pending, for the tests)
+  root.dataset.pending = "0";
 
   function q(selector) { return body.querySelector(selector); }
   function shownId() {
@@ -130,6 +132,8 @@ document.addEventListener("DOMContentLoaded", function () {
     ahead = null;
     aheadLoading = null;
     say("", true);
+    pending += 1;
+    root.dataset.pending = String(pending);
     posting = posting.then(function () {
       return fetch(form.action || window.location.pathname, {
         method: "POST",
@@ -163,6 +167,9 @@ document.addEventListener("DOMContentLoaded", function () {
     }).catch(function () {
       // The connection or the server failed: a plain navigation shows where things stand.
       window.location.assign(window.location.href);
+    }).finally(function () {
+      pending -= 1;
+      root.dataset.pending = String(pending);
     });
   }
 

@@ -40,8 +40,27 @@ def _shown(page) -> int:
 
 
 def _key(page, key):
-    with page.expect_navigation():
-        page.keyboard.press(key)
+    """Press a key and wait for the next idea: decisions and J swap it in without a page
+    load (static/js/triage.js); U posts the undo form and loads the page."""
+    if key == "u":
+        with page.expect_navigation():
+            page.keyboard.press(key)
+        return
+    before = page.locator(".triage-idea").get_attribute("data-idea")
+    page.keyboard.press(key)
+    page.wait_for_function(
+        """(before) => {
+            const idea = document.querySelector(".triage-idea");
+            return (idea ? idea.dataset.idea : null) !== before;
+        }""",
+        arg=before,
+    )
+
+
+def _settled(page):
+    """Wait until every decision the page has sent is answered (the next idea is shown
+    before its predecessor's POST returns)."""
+    page.wait_for_selector("#triage[data-pending='0']", state="attached")
 
 
 def test_one_hundred_decisions_by_keyboard_end_up_in_history(
@@ -66,6 +85,8 @@ def test_one_hundred_decisions_by_keyboard_end_up_in_history(
     _key(screener, "u")
     assert _shown(screener) == ideas[0].pk
 
+    # From here on every decision swaps in the looked-ahead idea: no page is loaded.
+    screener.evaluate("window.sameDocument = true")
     started = time.monotonic()
     for n in range(SCREENER_DECISIONS):
         expected = ideas[n].pk
@@ -75,8 +96,10 @@ def test_one_hundred_decisions_by_keyboard_end_up_in_history(
             _key(screener, "1")
         else:
             _key(screener, "s")
+    _settled(screener)
     screener_seconds = time.monotonic() - started
     assert "没有待处理" in screener.content()
+    assert screener.evaluate("window.sameDocument") is True
 
     reviewer = _login(browser.new_context(locale="zh-CN"), live_server.url, "reviewer")
     reviewer.goto(live_server.url + TRIAGE + "?status__exact=shortlisted")
@@ -85,6 +108,7 @@ def test_one_hundred_decisions_by_keyboard_end_up_in_history(
         for digit in "45354":
             reviewer.keyboard.press(digit)
         _key(reviewer, "e")
+    _settled(reviewer)
     reviewer_seconds = time.monotonic() - started
 
     decisions = SCREENER_DECISIONS + REVIEWER_DECISIONS
@@ -146,3 +170,28 @@ def test_two_screeners_in_one_queue_never_hold_the_same_idea(
         assert _shown(one) != _shown(two)
         _key(one if step % 2 else two, "s" if step < 3 else "j")
     assert _shown(one) != _shown(two)
+
+
+def test_an_untouched_score_form_stores_nothing_and_says_why(
+    live_server, browser, campaign, units, personas
+):
+    from suggestions.models import Score
+
+    idea = SuggestionFactory(campaign=campaign, unit=units["城区"], status=Status.SHORTLISTED)
+    reviewer = _login(browser.new_context(locale="zh-CN"), live_server.url, "reviewer")
+    reviewer.goto(live_server.url + TRIAGE + "?status__exact=shortlisted")
+    assert _shown(reviewer) == idea.pk
+    # Five rows of marks 1–5 between what 1 and 5 mean, none chosen.
+    assert reviewer.locator("#triage-scores .mark-radios").count() == 5
+    assert reviewer.locator("#triage-scores input[type=radio]:checked").count() == 0
+    assert "5 = 投入小" in reviewer.locator("#triage-scores").inner_text()
+    with reviewer.expect_navigation():
+        reviewer.keyboard.press("p")  # save the marks only, untouched
+    assert "没有选择任何分数，评分未保存" in reviewer.content()
+    assert not Score.objects.exists()
+
+    # The arrow keys move along a row once a digit has chosen its first mark.
+    reviewer.keyboard.press("3")
+    reviewer.keyboard.press("ArrowRight")
+    first = reviewer.locator("#triage-scores .mark-radios").first
+    assert first.locator("input:checked").get_attribute("value") == "4"

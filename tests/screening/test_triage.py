@@ -162,3 +162,92 @@ def test_a_leader_reads_the_queue_without_taking_leases_or_buttons(client, perso
     assert _shown(response) == Suggestion.objects.order_by("-received_at").first()
     assert response.context["targets"] == []
     assert cache.get(f"triage:lease:{_shown(response).pk}") is None
+
+
+# -- the page script's protocol: look-ahead fragments and one-request decisions --------
+
+
+def _fragment_idea(response) -> int | None:
+    html = response.content.decode()
+    return int(html.split('data-idea="')[1].split('"')[0]) if 'data-idea="' in html else None
+
+
+def test_the_look_ahead_is_the_next_idea_leased_without_giving_up_the_shown_one(
+    client, personas, queue, units
+):
+    client.force_login(personas["screener_chengqu"])
+    page = client.get(TRIAGE, {"status__exact": "collected"})
+    assert _shown(page) == queue[0]
+    ahead = client.get(TRIAGE, {"status__exact": "collected", "after": queue[0].pk, "fragment": 1})
+    assert _fragment_idea(ahead) == queue[1].pk
+    assert "<html" not in ahead.content.decode()  # the idea's part of the page only
+    user = personas["screener_chengqu"].pk
+    assert cache.get(f"triage:lease:{queue[0].pk}") == user  # still on the screen
+    assert cache.get(f"triage:lease:{queue[1].pk}") == user
+
+    # A second screener of the unit is handed neither.
+    second = get_user_model().objects.create_user(username="screener_chengqu_2", is_staff=True)
+    assign_role(user=second, role=Role.SCREENER, units=[units["城区"]])
+    other = client.__class__()
+    other.force_login(second)
+    assert _shown(other.get(TRIAGE, {"status__exact": "collected"})) == queue[2]
+
+
+def test_a_decision_by_the_script_answers_with_the_idea_after_the_look_ahead(
+    client, personas, queue
+):
+    client.force_login(personas["screener_chengqu"])
+    client.get(TRIAGE, {"status__exact": "collected"})
+    data = {
+        "op": "decide",
+        "idea": queue[0].pk,
+        "seen_status": "collected",
+        "to_status": "shortlisted",
+        "queue": "status__exact=collected",
+        "next": queue[1].pk,
+    }
+    answer = client.post(TRIAGE, data, HTTP_X_TRIAGE="fetch").json()
+    assert answer["ok"] and answer["idea"] == queue[2].pk
+    assert f'data-idea="{queue[2].pk}"' in answer["html"]
+    assert answer["undo"]["idea"] == queue[0].pk
+    assert Suggestion.objects.get(pk=queue[0].pk).status == Status.SHORTLISTED
+
+    # The same decision again: refused, said why, nothing written twice.
+    again = client.post(TRIAGE, data, HTTP_X_TRIAGE="fetch").json()
+    assert not again["ok"] and "screener_chengqu" in again["message"]
+    assert StatusChange.objects.filter(suggestion=queue[0]).count() == 1
+
+
+def test_an_anchor_of_another_unit_positions_nothing(client, personas, queue):
+    other = Suggestion.objects.get(unit__name="泽州县")
+    client.force_login(personas["screener_chengqu"])
+    for params in ({"after": other.pk, "fragment": 1}, {"before": other.pk, "fragment": 1}):
+        response = client.get(TRIAGE, {"status__exact": "collected", **params})
+        assert response.status_code == 200
+        assert _fragment_idea(response) is None
+        assert other.receipt not in response.content.decode()
+    answer = client.post(
+        TRIAGE,
+        {
+            "op": "decide",
+            "idea": queue[0].pk,
+            "seen_status": "collected",
+            "to_status": "shortlisted",
+            "queue": "status__exact=collected",
+            "next": other.pk,
+        },
+        HTTP_X_TRIAGE="fetch",
+    ).json()
+    assert answer["ok"] and answer["idea"] is None
+    assert other.receipt not in answer["html"]
+
+
+def test_preset_edits_reach_the_triage_view_at_once(client, personas, queue):
+    preset = SetAsideReason.objects.create(text="旧的理由", sort_order=0)
+    client.force_login(personas["admin"])
+    page = client.get(TRIAGE, {"status__exact": "collected"})
+    assert "旧的理由" in page.content.decode()
+    url = reverse("admin:suggestions_setasidereason_change", args=[preset.pk])
+    client.post(url, {"text": "新的理由", "sort_order": 0, "is_active": "on"})
+    page = client.get(TRIAGE, {"status__exact": "collected"})
+    assert "新的理由" in page.content.decode() and "旧的理由" not in page.content.decode()
