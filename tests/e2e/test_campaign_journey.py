@@ -88,7 +88,7 @@ def test_a_campaign_from_a_citizens_phone_to_the_leaders_dashboard(
         ("cost", "4"),
         ("replicability", "5"),
     ]:
-        reviewer.locator(f"#score-panel select[name={name}]").select_option(mark)
+        reviewer.locator(f"#score-panel input[name={name}][value='{mark}']").check()
     reviewer.get_by_role("button", name="保存评分").click()
     expect(reviewer.locator("ul.messagelist")).to_contain_text("评分已保存")
     shot(reviewer, "07-reviewer-scored")

@@ -42,7 +42,7 @@ def test_screener_shortlists_two_and_reviewer_scores_and_marks_one_excellent(
         ("cost", "3"),
         ("replicability", "4"),
     ]:
-        reviewer.locator(f"#score-panel select[name={name}]").select_option(mark)
+        reviewer.locator(f"#score-panel input[name={name}][value='{mark}']").check()
     reviewer.get_by_role("button", name="保存评分").click()
     expect(reviewer.locator("ul.messagelist")).to_contain_text("评分已保存")
     reviewer.get_by_role("button", name="改为“优秀金点子”").click()
