@@ -1,10 +1,11 @@
 // Screening desk: reveal a submitter's contact in place (the server logs each reveal).
 // A static file because the admin runs under a CSP without 'unsafe-inline'.
 "use strict";
+// Delegated: the triage view swaps the idea (and this form) in without a page load.
 document.addEventListener("DOMContentLoaded", function () {
-  const form = document.getElementById("reveal-contact-form");
-  if (!form) return;
-  form.addEventListener("submit", function (event) {
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form || form.id !== "reveal-contact-form") return;
     event.preventDefault();
     fetch(form.action, {
       method: "POST",

@@ -117,6 +117,13 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // -- decisions -----------------------------------------------------------------
   function decide(form, submitter) {
+    // All five marks or none: a partial set is refused here, before the next idea is shown.
+    const rows = markRows();
+    const marked = rows.filter(function (r) { return r.querySelector("input:checked"); });
+    if (marked.length && marked.length < rows.length) {
+      say(q("#triage-scores").dataset.partial, false);
+      return;
+    }
     const data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
     const toStatus = data.get("to_status");

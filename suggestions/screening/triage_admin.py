@@ -299,7 +299,7 @@ class TriageAdminMixin:
                 scope=self.get_queryset(request),
                 user_id=request.user.pk,
                 after=shown if shown is not None else _id(request.POST.get("idea")),
-                lease=True,
+                lease=self.has_decide_permission(request),
             )
             payload["idea"] = idea.pk if idea else None
             payload["html"] = render_to_string(
@@ -328,13 +328,15 @@ class TriageAdminMixin:
                     request,
                     query,
                     ok=False,
-                    message=_("请为五项指标全部打分（1–5），或全部不打分。"),
+                    message=f"{idea.receipt}：" + _("请为五项指标全部打分（1–5），或全部不打分。"),
                     url=here,
                 )
             try:
                 suggestion_score(suggestion=idea, actor=actor, marks=score_form.cleaned_data)
             except TransitionRefused as refused:
-                return self._answer(request, query, ok=False, message=str(refused), url=here)
+                return self._answer(
+                    request, query, ok=False, message=f"{idea.receipt}：{refused}", url=here
+                )
             if op == "score":
                 messages.success(request, _("评分已保存。"))
         elif op == "score":

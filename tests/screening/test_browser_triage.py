@@ -195,3 +195,10 @@ def test_an_untouched_score_form_stores_nothing_and_says_why(
     reviewer.keyboard.press("ArrowRight")
     first = reviewer.locator("#triage-scores .mark-radios").first
     assert first.locator("input:checked").get_attribute("value") == "4"
+
+    # One mark of five and E: refused on the page, the idea stays, nothing stored or decided.
+    reviewer.keyboard.press("e")
+    assert "全部打分" in reviewer.locator("#triage-flash").inner_text()
+    assert _shown(reviewer) == idea.pk
+    assert not Score.objects.exists()
+    assert Suggestion.objects.get(pk=idea.pk).status == Status.SHORTLISTED
