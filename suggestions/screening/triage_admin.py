@@ -244,7 +244,10 @@ class TriageAdminMixin:
         ]
         can_score = rules.can_score(actor, idea)
         duplicates = []
-        if idea.duplicate_of_id is not None:
+        # A lone idea is its own representative with a group of one (the queue's
+        # dup_group_size annotation says so): nothing to look up.
+        alone = idea.duplicate_of_id == idea.pk and getattr(idea, "dup_group_size", None) == 1
+        if idea.duplicate_of_id is not None and not alone:
             members = duplicate_group_members(idea)
             duplicates = list(
                 suggestions_visible(user=request.user, queryset=members)[:DUPLICATES_SHOWN]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -121,8 +122,27 @@ def test_a_decision_and_the_next_idea_stay_within_the_budget_whatever_the_volume
     _queue(campaign, units[unit], status, 200, history_rows=25, start=10)
     _queue(campaign, units["城区"], status, 60, history_rows=5)
     _queue(campaign, units[unit], Status.SET_ASIDE, 60, history_rows=5)
+    # Checked for near-duplicates: lone ideas represent themselves (no group to read).
+    Suggestion.objects.filter(duplicate_of__isnull=True).update(duplicate_of=F("pk"))
     large = _decide_in_order(client, query, to_status, preset)
 
     assert large == small, (small, large)
     assert max(small[1:]) <= DECISION_BUDGET, small
     assert small[0] <= DECISION_BUDGET - 4, small  # the look-ahead alone
+
+
+def test_an_idea_in_a_duplicate_group_adds_one_query_for_its_group(
+    client, personas, campaign, units
+):
+    client.force_login(personas["screener_zezhou"])
+    query = {"status__exact": Status.COLLECTED}
+    ideas = _queue(campaign, units["泽州县"], Status.COLLECTED, 8, history_rows=2)
+    Suggestion.objects.update(duplicate_of=F("pk"))
+    # Every idea of the queue has two near-duplicates in another unit.
+    for idea in ideas:
+        for _ in range(2):
+            SuggestionFactory(
+                campaign=campaign, unit=units["城区"], duplicate_of=idea, status=Status.SET_ASIDE
+            )
+    counts = _decide_in_order(client, query, Status.SHORTLISTED)
+    assert max(counts[1:]) <= DECISION_BUDGET + 1, counts
