@@ -168,6 +168,7 @@ class TriageAdminMixin:
         if request.method == "POST":
             return self._triage_post(request)
         query = self._queue_query(request.GET)
+        queue = self._triage_queue(request, query)
         user_id = request.user.pk
         leases = self.has_decide_permission(request)
         held_by_other = False
@@ -187,7 +188,7 @@ class TriageAdminMixin:
             if release is not None:
                 lease_release(suggestion_id=release, user_id=user_id)
             idea = triage_pick(
-                queue=self._triage_queue(request, query),
+                queue=queue,
                 scope=self.get_queryset(request),
                 user_id=user_id,
                 after=anchor if forward else None,
@@ -205,7 +206,7 @@ class TriageAdminMixin:
             "queue_query": query.urlencode(),
             "queue_status": query.get("status__exact", ""),
             "triage_url": self._triage_url(""),
-            "queue_size": queue_size(self._triage_queue(request, query)),
+            "queue_size": queue_size(queue),
             "undo": self._undo_offer(request),
             "undo_seconds": UNDO_SECONDS,
             **self._idea_context(request, idea, query.urlencode(), held_by_other),
