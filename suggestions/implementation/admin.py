@@ -27,7 +27,6 @@ from suggestions.implementation.workflow import (
     TransitionRefused,
     allowed_actions,
     implementation_act,
-    implementations_open,
 )
 from suggestions.models import (
     ActionVia,
@@ -183,13 +182,6 @@ class ImplementationAdmin(admin.ModelAdmin):
         )
 
     # -- views --
-    def changelist_view(self, request, extra_context=None):
-        # Ideas rated excellent since the last visit get their 待研究 record (one cheap
-        # insert of what is missing; the daily reminder task does the same).
-        if self.has_decide_permission(request):
-            implementations_open()
-        return super().changelist_view(request, extra_context)
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         info = f"{self.opts.app_label}_{self.opts.model_name}"

@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from suggestions.common.rules import Actor
 from suggestions.models import (
     Implementation,
     ImplementationChange,
     ImplementationStatus,
     Status,
 )
+from suggestions.screening.workflow import suggestion_transition
 from tests.factories import SuggestionFactory
 from tests.implementation.conftest import today
 
@@ -43,12 +45,15 @@ def _act(client, impl, action, **data):
     )
 
 
-def test_a_reviewer_opens_adopts_and_assigns_through_the_desk(login, campaign, units):
-    idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status=Status.EXCELLENT)
+def test_a_reviewer_opens_adopts_and_assigns_through_the_desk(login, campaign, units, personas):
+    idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status=Status.SHORTLISTED)
+    suggestion_transition(
+        suggestion=idea, to_status=Status.EXCELLENT, actor=Actor.of(personas["reviewer"])
+    )
     client = login("reviewer")
 
     html = client.get(CHANGELIST).content.decode()
-    impl = Implementation.objects.get(suggestion=idea)  # opened on the desk's first visit
+    impl = Implementation.objects.get(suggestion=idea)  # opened by the rating
     assert idea.receipt in html and "待研究" in html
 
     assert _act(client, impl, "adopt", note="采纳").status_code == 302
