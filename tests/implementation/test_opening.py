@@ -105,9 +105,7 @@ def test_taking_the_rating_back_drops_an_undecided_record(shortlisted, actors):
 
 
 @pytest.mark.parametrize("decide", ["adopt", "not_adopt"])
-def test_taking_the_rating_back_is_refused_once_adoption_was_decided(
-    decide, shortlisted, actors
-):
+def test_taking_the_rating_back_is_refused_once_adoption_was_decided(decide, shortlisted, actors):
     idea = shortlisted()[0]
     rate_excellent(idea, actors["reviewer"])
     impl = Implementation.objects.get(suggestion=idea)
@@ -145,9 +143,7 @@ def test_a_reopened_record_keeps_its_history_when_the_rating_is_taken_back(short
     assert Implementation.objects.filter(suggestion=idea).count() == 1
 
 
-def test_undoing_a_rating_drops_the_record_and_undoing_a_take_back_reopens_it(
-    shortlisted, actors
-):
+def test_undoing_a_rating_drops_the_record_and_undoing_a_take_back_reopens_it(shortlisted, actors):
     idea = shortlisted()[0]
     rate_excellent(idea, actors["reviewer"])
     suggestion_undo(suggestion=idea, actor=actors["reviewer"])
