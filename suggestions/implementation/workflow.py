@@ -239,13 +239,15 @@ def implementations_decided(*, suggestion_ids: Iterable[int]) -> dict[int, str]:
     reply rests on it. Call inside the transaction that takes the rating back: the rows
     are locked, so an adoption racing with it either lands first (and is seen here) or
     waits and then finds its record gone."""
-    return dict(
+    # Every record is locked, the 待研究 ones included: those are the ones an adoption
+    # racing with the take-back would change.
+    rows = (
         Implementation.objects.select_for_update()
         .filter(suggestion_id__in=list(suggestion_ids))
-        .exclude(status=St.PENDING)
-        .order_by()
+        .order_by("pk")
         .values_list("suggestion_id", "status")
     )
+    return {idea: status for idea, status in rows if status != St.PENDING}
 
 
 def implementations_withdraw(*, suggestion_ids: Iterable[int]) -> int:

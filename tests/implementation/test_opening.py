@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from suggestions.common.rules import Actor
+from suggestions.implementation.workflow import TransitionRefused as ImplementationRefused
 from suggestions.implementation.workflow import (
     implementation_adopt,
     implementation_not_adopt,
@@ -209,3 +210,67 @@ def test_the_data_migration_opens_records_of_excellent_ideas_lacking_one(campaig
     }
     already.refresh_from_db()
     assert already.version == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adopting_while_the_rating_is_taken_back_leaves_a_consistent_pair(
+    campaign, units, personas
+):
+    """Either the adoption lands first (the take-back is refused) or the take-back does
+    (the adoption is told): never an adopted record of an idea that is not excellent."""
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs two real connections")
+    idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status=Status.SHORTLISTED)
+    rate_excellent(idea, Actor.of(personas["reviewer"]))
+    barrier = threading.Barrier(2)
+    outcome: dict = {}
+
+    def adopt():
+        try:
+            seen = Implementation.objects.get(suggestion_id=idea.pk)
+            barrier.wait()
+            outcome["adopt"] = implementation_adopt(
+                implementation=seen, actor=Actor.of(personas["reviewer"])
+            )
+        except Exception as exc:  # asserted below
+            outcome["adopt"] = exc
+        finally:
+            connections.close_all()
+
+    def take_back():
+        try:
+            from suggestions.models import Suggestion
+
+            seen = Suggestion.objects.get(pk=idea.pk)
+            barrier.wait()
+            outcome["back"] = suggestion_transition(
+                suggestion=seen,
+                to_status=Status.SHORTLISTED,
+                actor=Actor.of(personas["admin"]),
+                reason="评审有误",
+            )
+        except Exception as exc:  # asserted below
+            outcome["back"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=adopt), threading.Thread(target=take_back)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    refused = [
+        k for k, v in outcome.items() if isinstance(v, TransitionRefused | ImplementationRefused)
+    ]
+    assert len(refused) == 1, outcome
+    idea.refresh_from_db()
+    record = Implementation.objects.filter(suggestion=idea).first()
+    if refused == ["back"]:
+        assert idea.status == Status.EXCELLENT and record.status == St.ADOPTED
+    else:
+        assert idea.status == Status.SHORTLISTED and record is None
