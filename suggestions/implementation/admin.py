@@ -9,13 +9,14 @@ one view that calls the workflow; nothing here changes a status itself.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jincheng_portal.admin_params import parse_id
 from suggestions.common import rules
 from suggestions.common.admin import ReadOnlyModelAdmin
 from suggestions.common.rules import Actor
@@ -61,16 +62,40 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    """An id beyond 64 bits (or in non-ASCII digits) is an invalid choice, not a database
+    error (SQLite overflows, PostgreSQL refuses it out of range)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    """As UnitChoiceField, for each of several ids."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(str(pk)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class ActForm(forms.Form):
     """Everything a step may carry; the workflow decides what is required."""
 
     note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea)
     percent = forms.IntegerField(label=gettext_lazy("进度（%）"), required=False)
     reason = forms.CharField(label=gettext_lazy("调低进度原因"), required=False)
-    lead_unit = forms.ModelChoiceField(
+    lead_unit = UnitChoiceField(
         label=gettext_lazy("承办单位"), queryset=Unit.objects.active(), required=False
     )
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = UnitsChoiceField(
         label=gettext_lazy("协办单位"), queryset=Unit.objects.active(), required=False
     )
     due_date = forms.DateField(
