@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from suggestions.models import (
     ImplementationReminder,
     ImplementationStatus,
 )
+from suggestions.models.implementation import LATE_STATES
 from suggestions.privacy.services import mask_name, mask_phone
 from units.models import Unit
 
@@ -54,11 +56,12 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("已逾期")), ("no", _("未逾期"))]
 
     def queryset(self, request, queryset):
-        overdue = Implementation.objects.overdue(overdue_today()).values("pk")
+        # Filtered in place (served by the (status, due_date) index), not "pk IN (…)".
         if self.value() == "yes":
-            return queryset.filter(pk__in=overdue)
+            return queryset.overdue(overdue_today())
         if self.value() == "no":
-            return queryset.exclude(pk__in=overdue)
+            late = Q(status__in=LATE_STATES, due_date__lt=overdue_today())
+            return queryset.exclude(late)
         return queryset
 
 
