@@ -109,6 +109,15 @@ class ActForm(forms.Form):
     public = forms.BooleanField(label=gettext_lazy("在查询页公开"), required=False, initial=True)
 
 
+def _actor(request) -> Actor:
+    """The request's actor, built once: the changelist asks for the action permissions
+    several times per page, and each Actor reads the staff member's units."""
+    actor = getattr(request, "_implementation_actor", None)
+    if actor is None:
+        actor = request._implementation_actor = Actor.of(request.user)
+    return actor
+
+
 @admin.register(Implementation)
 class ImplementationAdmin(admin.ModelAdmin):
     list_display = [
@@ -164,7 +173,7 @@ class ImplementationAdmin(admin.ModelAdmin):
         return False
 
     def has_decide_permission(self, request):
-        return rules.can_decide_adoption(Actor.of(request.user))
+        return rules.can_decide_adoption(_actor(request))
 
     def _scoped_object(self, request, object_id) -> Implementation:
         obj = self.get_object(request, unquote(object_id))
@@ -226,7 +235,7 @@ class ImplementationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             raise PermissionDenied
         obj = self._scoped_object(request, object_id)
-        actor = Actor.of(request.user)
+        actor = _actor(request)
         actions = [
             {"value": a, "label": Act(a).label, "needs_note": TRANSITIONS[a].needs_note}
             for a in allowed_actions(actor, obj)
@@ -271,7 +280,7 @@ class ImplementationAdmin(admin.ModelAdmin):
             implementation_act(
                 implementation=obj,
                 action=action,
-                actor=Actor.of(request.user),
+                actor=_actor(request),
                 inputs=Inputs(
                     note=data["note"],
                     reason=data["reason"],
@@ -293,7 +302,7 @@ class ImplementationAdmin(admin.ModelAdmin):
 
     # -- bulk actions (steps that carry nothing but the decision) --
     def _bulk(self, request, queryset, action: str):
-        actor = Actor.of(request.user)
+        actor = _actor(request)
         done, refused = 0, []
         for obj in queryset.select_related("suggestion")[:1000]:
             try:
