@@ -217,6 +217,7 @@ def test_what_the_outside_probe_found_is_answered_without_a_server_error(world):
     a_date_hierarchy_year_out_of_range_is_an_invalid_lookup(world)
     a_wrongly_typed_autocomplete_value_in_an_admin_form_is_a_form_error(world)
     hostile_implementation_steps_are_refused_and_change_nothing(world)
+    an_empty_to_field_on_an_object_page_is_refused(world)
 
 
 def filters_on_the_desk_export_and_history_answer_without_an_error(world):
@@ -315,6 +316,16 @@ def hostile_implementation_steps_are_refused_and_change_nothing(world):
             reverse("admin:suggestions_implementation_changelist"), query
         )
         assert_no_server_error(response, query)
+
+
+def an_empty_to_field_on_an_object_page_is_refused(world):
+    # Found by the generated test: Django looked the field '' up (a 500).
+    client = world["clients"]["admin"]
+    for name in ("change", "delete", "history"):
+        url = reverse(f"admin:suggestions_implementation_{name}", args=[world["implementation"].pk])
+        assert client.get(url, {"_to_field": ""}).status_code == 400, name
+    url = reverse("admin:auth_group_change", args=[1])
+    assert client.get(url, {"_to_field": ""}).status_code == 400
 
 
 def a_date_hierarchy_year_out_of_range_is_an_invalid_lookup(world):
