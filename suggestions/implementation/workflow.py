@@ -217,8 +217,8 @@ def implementations_open(
     *, suggestion_ids: Iterable[int] | None = None, campaign_id: int | None = None
 ) -> int:
     """Create the missing 待研究 records of excellent ideas (of ``suggestion_ids`` only when
-    given). The screening workflow calls it in the transaction that rates ideas excellent;
-    the unique idea column makes a repeat or a concurrent run harmless. Returns how many."""
+    given): the catch-up of the daily task; the unique idea column makes a repeat or a
+    concurrent run harmless. Returns how many."""
     missing = Suggestion.objects.excellent().filter(implementation__isnull=True)
     if suggestion_ids is not None:
         missing = missing.filter(pk__in=list(suggestion_ids))
@@ -230,6 +230,15 @@ def implementations_open(
     ]
     Implementation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
+
+
+def implementations_open_rated(*, ideas: Iterable[Suggestion]) -> None:
+    """Open the 待研究 record of ideas just rated excellent: called by the screening workflow
+    inside the rating's transaction (one INSERT; a record already there is kept)."""
+    Implementation.objects.bulk_create(
+        [Implementation(suggestion_id=idea.pk, campaign_id=idea.campaign_id) for idea in ideas],
+        ignore_conflicts=True,
+    )
 
 
 def implementations_decided(*, suggestion_ids: Iterable[int]) -> dict[int, str]:

@@ -47,7 +47,7 @@ from suggestions.common.broker import task_publish
 from suggestions.common.rules import Actor
 from suggestions.implementation.workflow import (
     implementations_decided,
-    implementations_open,
+    implementations_open_rated,
     implementations_withdraw,
 )
 from suggestions.models import (
@@ -265,10 +265,10 @@ def suggestions_transition(
 def _implementation_follow(changes: list[StatusChange]) -> None:
     """Open the 待研究 record of ideas now excellent, drop it for ideas no longer excellent
     (same transaction as the status change, so the two can never disagree)."""
-    became = [c.suggestion.pk for c in changes if c.to_status == E]
+    became = [c.suggestion for c in changes if c.to_status == E]
     left = [c.suggestion.pk for c in changes if c.from_status == E and c.to_status != E]
     if became:
-        implementations_open(suggestion_ids=became)
+        implementations_open_rated(ideas=became)
     if left:
         implementations_withdraw(suggestion_ids=left)
 
