@@ -241,18 +241,19 @@ def implementations_open_rated(*, ideas: Iterable[Suggestion]) -> None:
     )
 
 
-def implementations_decided(*, suggestion_ids: Iterable[int]) -> dict[int, str]:
+def implementations_decided(*, suggestion_ids: Iterable[int], lock: bool = True) -> dict[int, str]:
     """Ideas whose adoption has been decided (record no longer 待研究): idea id -> status.
 
     Their excellent rating cannot be taken back: the city's decision, an assignment or a
     reply rests on it. Call inside the transaction that takes the rating back: the rows
     are locked, so an adoption racing with it either lands first (and is seen here) or
-    waits and then finds its record gone."""
+    waits and then finds its record gone. lock=False: a read for a page's buttons.
+    """
     # Every record is locked, the 待研究 ones included: those are the ones an adoption
     # racing with the take-back would change.
+    records = Implementation.objects.select_for_update() if lock else Implementation.objects
     rows = (
-        Implementation.objects.select_for_update()
-        .filter(suggestion_id__in=list(suggestion_ids))
+        records.filter(suggestion_id__in=list(suggestion_ids))
         .order_by("pk")
         .values_list("suggestion_id", "status")
     )

@@ -106,7 +106,7 @@ class AlreadyChanged(TransitionRefused):
 def allowed_targets(actor: Actor, suggestion: Suggestion) -> list[str]:
     """The states this actor could move the idea to now (for buttons and menus)."""
     frozen = _frozen_ids([suggestion])
-    decided = _adoption_decided([suggestion])
+    decided = _adoption_decided([suggestion], lock=False)
     return [
         to
         for (frm, to) in TRANSITIONS
@@ -123,10 +123,11 @@ def allowed_targets(actor: Actor, suggestion: Suggestion) -> list[str]:
     ]
 
 
-def _adoption_decided(suggestions: list[Suggestion]) -> dict[int, str]:
-    """Excellent ideas among these whose adoption was decided: id -> implementation status."""
+def _adoption_decided(suggestions: list[Suggestion], lock: bool = True) -> dict[int, str]:
+    """Excellent ideas among these whose adoption was decided: id -> implementation status
+    (records locked, for a decision inside its transaction; lock=False for buttons)."""
     ids = [s.pk for s in suggestions if s.status == E]
-    return implementations_decided(suggestion_ids=ids) if ids else {}
+    return implementations_decided(suggestion_ids=ids, lock=lock) if ids else {}
 
 
 def _refusal(
@@ -349,7 +350,9 @@ def undo_refusal(*, actor: Actor, suggestion: Suggestion, last: StatusChange | N
     why = _refusal(actor, before, last.to_status, reason="-", frozen=frozen)
     if why is None and suggestion.status == E:
         # Taking back a rating of excellent: refused once the adoption was decided.
-        adoption = _adoption_decided([suggestion]).get(suggestion.pk)
+        # Locked when called by suggestion_undo (in its transaction), a plain read otherwise.
+        locked = transaction.get_connection().in_atomic_block
+        adoption = _adoption_decided([suggestion], lock=locked).get(suggestion.pk)
         if adoption is not None:
             return _adoption_decided_refusal(adoption)
     return why

@@ -274,3 +274,22 @@ def test_adopting_while_the_rating_is_taken_back_leaves_a_consistent_pair(
         assert idea.status == Status.EXCELLENT and record.status == St.ADOPTED
     else:
         assert idea.status == Status.SHORTLISTED and record is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_screening_page_of_an_excellent_idea_reads_without_locking(
+    shortlisted, actors, client, personas
+):
+    """Outside a test transaction (autocommit, as in production): the buttons read the
+    adoption decision without SELECT … FOR UPDATE (which PostgreSQL refuses there)."""
+    idea = shortlisted()[0]
+    rate_excellent(idea, actors["reviewer"])
+    client.force_login(personas["admin"])
+    url = reverse("admin:suggestions_suggestion_change", args=[idea.pk])
+    assert "改为“初选入围”" in client.get(url).content.decode()
+    implementation_adopt(
+        implementation=Implementation.objects.get(suggestion=idea), actor=actors["reviewer"]
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "改为“初选入围”" not in response.content.decode()
