@@ -213,15 +213,11 @@ def implementation_ensure(*, suggestion: Suggestion) -> Implementation:
     return implementation
 
 
-def implementations_open(
-    *, suggestion_ids: Iterable[int] | None = None, campaign_id: int | None = None
-) -> int:
-    """Create the missing 待研究 records of excellent ideas (of ``suggestion_ids`` only when
-    given): the catch-up of the daily task; the unique idea column makes a repeat or a
-    concurrent run harmless. Returns how many."""
+def implementations_open(*, campaign_id: int | None = None) -> int:
+    """Create the missing 待研究 records of excellent ideas: the daily task's catch-up (the
+    screening workflow opens each record when it rates the idea); the unique idea column
+    makes a repeat or a concurrent run harmless. Returns how many."""
     missing = Suggestion.objects.excellent().filter(implementation__isnull=True)
-    if suggestion_ids is not None:
-        missing = missing.filter(pk__in=list(suggestion_ids))
     if campaign_id is not None:
         missing = missing.filter(campaign_id=campaign_id)
     rows = [
