@@ -87,6 +87,10 @@ def refuse_control_characters(view):
                 url = reverse(f"{match.namespace}:{changelist}")
                 return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
             raise BadAdminParameter("Control characters in an admin parameter.")
+        if "" in (request.POST.get("_to_field"), request.GET.get("_to_field")):
+            # Django's object views skip the to-field check for an empty name, then look
+            # the field '' up (FieldDoesNotExist, a 500).
+            raise BadAdminParameter("An empty _to_field.")
         return view(request, *args, **kwargs)
 
     return checked

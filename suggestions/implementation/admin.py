@@ -9,13 +9,15 @@ one view that calls the workflow; nothing here changes a status itself.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jincheng_portal.admin_params import parse_id
 from suggestions.common import rules
 from suggestions.common.admin import ReadOnlyModelAdmin
 from suggestions.common.rules import Actor
@@ -27,7 +29,6 @@ from suggestions.implementation.workflow import (
     TransitionRefused,
     allowed_actions,
     implementation_act,
-    implementations_open,
 )
 from suggestions.models import (
     ActionVia,
@@ -36,6 +37,7 @@ from suggestions.models import (
     ImplementationReminder,
     ImplementationStatus,
 )
+from suggestions.models.implementation import LATE_STATES
 from suggestions.privacy.services import mask_name, mask_phone
 from units.models import Unit
 
@@ -54,12 +56,37 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("已逾期")), ("no", _("未逾期"))]
 
     def queryset(self, request, queryset):
-        overdue = Implementation.objects.overdue(overdue_today()).values("pk")
+        # Filtered in place (served by the (status, due_date) index), not "pk IN (…)".
         if self.value() == "yes":
-            return queryset.filter(pk__in=overdue)
+            return queryset.overdue(overdue_today())
         if self.value() == "no":
-            return queryset.exclude(pk__in=overdue)
+            late = Q(status__in=LATE_STATES, due_date__lt=overdue_today())
+            return queryset.exclude(late)
         return queryset
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """An id beyond 64 bits (or in non-ASCII digits) is an invalid choice, not a database
+    error (SQLite overflows, PostgreSQL refuses it out of range)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    """As UnitChoiceField, for each of several ids."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(str(pk)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class ActForm(forms.Form):
@@ -68,10 +95,10 @@ class ActForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea)
     percent = forms.IntegerField(label=gettext_lazy("进度（%）"), required=False)
     reason = forms.CharField(label=gettext_lazy("调低进度原因"), required=False)
-    lead_unit = forms.ModelChoiceField(
+    lead_unit = UnitChoiceField(
         label=gettext_lazy("承办单位"), queryset=Unit.objects.active(), required=False
     )
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = UnitsChoiceField(
         label=gettext_lazy("协办单位"), queryset=Unit.objects.active(), required=False
     )
     due_date = forms.DateField(
@@ -80,6 +107,15 @@ class ActForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     public = forms.BooleanField(label=gettext_lazy("在查询页公开"), required=False, initial=True)
+
+
+def _actor(request) -> Actor:
+    """The request's actor, built once: the changelist asks for the action permissions
+    several times per page, and each Actor reads the staff member's units."""
+    actor = getattr(request, "_implementation_actor", None)
+    if actor is None:
+        actor = request._implementation_actor = Actor.of(request.user)
+    return actor
 
 
 @admin.register(Implementation)
@@ -137,7 +173,7 @@ class ImplementationAdmin(admin.ModelAdmin):
         return False
 
     def has_decide_permission(self, request):
-        return rules.can_decide_adoption(Actor.of(request.user))
+        return rules.can_decide_adoption(_actor(request))
 
     def _scoped_object(self, request, object_id) -> Implementation:
         obj = self.get_object(request, unquote(object_id))
@@ -183,13 +219,6 @@ class ImplementationAdmin(admin.ModelAdmin):
         )
 
     # -- views --
-    def changelist_view(self, request, extra_context=None):
-        # Ideas rated excellent since the last visit get their 待研究 record (one cheap
-        # insert of what is missing; the daily reminder task does the same).
-        if self.has_decide_permission(request):
-            implementations_open()
-        return super().changelist_view(request, extra_context)
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         info = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -206,7 +235,7 @@ class ImplementationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             raise PermissionDenied
         obj = self._scoped_object(request, object_id)
-        actor = Actor.of(request.user)
+        actor = _actor(request)
         actions = [
             {"value": a, "label": Act(a).label, "needs_note": TRANSITIONS[a].needs_note}
             for a in allowed_actions(actor, obj)
@@ -251,7 +280,7 @@ class ImplementationAdmin(admin.ModelAdmin):
             implementation_act(
                 implementation=obj,
                 action=action,
-                actor=Actor.of(request.user),
+                actor=_actor(request),
                 inputs=Inputs(
                     note=data["note"],
                     reason=data["reason"],
@@ -273,7 +302,7 @@ class ImplementationAdmin(admin.ModelAdmin):
 
     # -- bulk actions (steps that carry nothing but the decision) --
     def _bulk(self, request, queryset, action: str):
-        actor = Actor.of(request.user)
+        actor = _actor(request)
         done, refused = 0, []
         for obj in queryset.select_related("suggestion")[:1000]:
             try:

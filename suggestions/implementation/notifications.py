@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from suggestions.common.notifier import notice_deliver, notifier_get
 from suggestions.common.time import local_date
 from suggestions.models import (
     ADOPTED_STATES,
@@ -27,7 +28,6 @@ from suggestions.models import (
     ImplementationReminder,
     ImplementationStatus,
 )
-from suggestions.screening.notifications import notice_deliver, notifier_get
 from units.models import Unit
 
 logger = logging.getLogger(__name__)

@@ -27,5 +27,7 @@ def implementation_notify_catch_up() -> int:
 @shared_task(name=REMIND_TASK)
 def implementation_remind() -> int:
     """Daily 催办: one reminder per lead unit with overdue or stale assignments."""
+    # The screening workflow opens each record when it rates an idea excellent; this
+    # catches ideas that reached the database another way (e.g. a restore of old data).
     implementations_open()
     return implementation_reminders_send()

@@ -27,6 +27,7 @@ two progress updates at once (same status) collide too: one wins, the other is t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -205,7 +206,7 @@ def _assignment_refusal(inputs: Inputs) -> str | None:
 
 
 def implementation_ensure(*, suggestion: Suggestion) -> Implementation:
-    """The implementation record of an excellent idea (created 待研究 on first use)."""
+    """The implementation record of an excellent idea (created 待研究 if missing)."""
     implementation, _created = Implementation.objects.get_or_create(
         suggestion=suggestion, defaults={"campaign_id": suggestion.campaign_id}
     )
@@ -213,8 +214,9 @@ def implementation_ensure(*, suggestion: Suggestion) -> Implementation:
 
 
 def implementations_open(*, campaign_id: int | None = None) -> int:
-    """Create the missing 待研究 records of excellent ideas; safe to run any time (the
-    unique idea column makes a repeat or a concurrent run harmless). Returns how many."""
+    """Create the missing 待研究 records of excellent ideas: the daily task's catch-up (the
+    screening workflow opens each record when it rates the idea); the unique idea column
+    makes a repeat or a concurrent run harmless. Returns how many."""
     missing = Suggestion.objects.excellent().filter(implementation__isnull=True)
     if campaign_id is not None:
         missing = missing.filter(campaign_id=campaign_id)
@@ -224,6 +226,49 @@ def implementations_open(*, campaign_id: int | None = None) -> int:
     ]
     Implementation.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
+
+
+def implementations_open_rated(*, ideas: Iterable[Suggestion]) -> None:
+    """Open the 待研究 record of ideas just rated excellent: called by the screening workflow
+    inside the rating's transaction (one INSERT; a record already there is kept)."""
+    Implementation.objects.bulk_create(
+        [Implementation(suggestion_id=idea.pk, campaign_id=idea.campaign_id) for idea in ideas],
+        ignore_conflicts=True,
+    )
+
+
+def implementations_decided(*, suggestion_ids: Iterable[int], lock: bool = True) -> dict[int, str]:
+    """Ideas whose adoption has been decided (record no longer 待研究): idea id -> status.
+
+    Their excellent rating cannot be taken back: the city's decision, an assignment or a
+    reply rests on it. Call inside the transaction that takes the rating back: the rows
+    are locked, so an adoption racing with it either lands first (and is seen here) or
+    waits and then finds its record gone. lock=False: a read for a page's buttons.
+    """
+    # Every record is locked, the 待研究 ones included: those are the ones an adoption
+    # racing with the take-back would change.
+    records = Implementation.objects.select_for_update() if lock else Implementation.objects
+    rows = (
+        records.filter(suggestion_id__in=list(suggestion_ids))
+        .order_by("pk")
+        .values_list("suggestion_id", "status")
+    )
+    return {idea: status for idea, status in rows if status != St.PENDING}
+
+
+def implementations_withdraw(*, suggestion_ids: Iterable[int]) -> int:
+    """The excellent rating of these ideas was taken back: drop their 待研究 records that
+    carry no history (nothing was decided on them). A record with history (reopened
+    before) is kept, append-only; it is reused if the idea is rated excellent again.
+    Decided records never get here (implementations_decided refuses the step first)."""
+    deleted, _by_model = (
+        Implementation.objects.filter(
+            suggestion_id__in=list(suggestion_ids), status=St.PENDING, history__isnull=True
+        )
+        .order_by()
+        .delete()
+    )
+    return deleted
 
 
 def implementation_act(
@@ -465,7 +510,9 @@ def _queue_notice(change_id: int) -> None:
 
 
 def _already_changed(pk: int) -> AlreadyChanged:
-    current = Implementation.objects.select_related("status_changed_by").get(pk=pk)
+    current = Implementation.objects.select_related("status_changed_by").filter(pk=pk).first()
+    if current is None:  # withdrawn with the idea's excellent rating meanwhile
+        return AlreadyChanged(_("这条金点子的优秀评定已被撤销，请刷新后再操作。"))
     local = timezone.localtime(current.status_changed_at) if current.status_changed_at else None
     return AlreadyChanged(
         _(

@@ -241,6 +241,15 @@ class Suggestion(models.Model):
                 models.F("id").desc(),
                 name="sugg_desk_score",
             ),
+            # 大家干 figures (tallies.aggregation.implementation_figures): the excellent
+            # ideas of a campaign by unit, a few per cent of all ideas, as an index-only
+            # scan of this small partial index instead of a skip over the whole campaign.
+            models.Index(
+                fields=["campaign", "unit"],
+                include=["id"],
+                condition=models.Q(status="excellent"),
+                name="sugg_excellent_unit",
+            ),
         ]
 
     def __str__(self):

@@ -43,16 +43,17 @@ ADOPTED_STATES = (
 _ASSIGNED_STATES = (*OPEN_STATES, ImplementationStatus.CONFIRMED)
 
 
+# Assigned work that can be late (completed-awaiting-confirmation counts as done).
+LATE_STATES = (ImplementationStatus.ASSIGNED, ImplementationStatus.IN_PROGRESS)
+
+
 class ImplementationQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATES)
 
     def overdue(self, today):
         """Assigned work not finished by its due date (completed-awaiting-confirm is done)."""
-        return self.filter(
-            status__in=(ImplementationStatus.ASSIGNED, ImplementationStatus.IN_PROGRESS),
-            due_date__lt=today,
-        )
+        return self.filter(status__in=LATE_STATES, due_date__lt=today)
 
     def stale(self, since):
         """Assigned work without a progress update since the given moment."""

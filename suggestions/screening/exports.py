@@ -9,12 +9,13 @@ whole-unit export went from 25.7 s to 12.1 s (README "Screening").
 from __future__ import annotations
 
 import tempfile
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING
 
 import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from suggestions.common.spreadsheet import cell_safe
 from suggestions.models import Channel, IdentityType, Status
 from suggestions.privacy.services import mask_name, mask_phone
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 
     from suggestions.models import Suggestion
 
-# Spreadsheet programs run text starting with these as a formula (CSV/XLSX injection).
-# What a spreadsheet may run as a formula (OWASP CSV injection), prefixed with ' on export.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 CHUNK = 2000
 
 WORKBOOK_OPTIONS = {
@@ -36,15 +34,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-
-
-_T = TypeVar("_T")
-
-
-def cell_safe(value: _T) -> _T | str:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _headers() -> list[str]:

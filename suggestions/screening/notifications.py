@@ -17,17 +17,17 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from suggestions.common.notifier import (  # noqa: F401 (imported from here too)
+    DEFAULT_NOTIFIER,
+    notice_deliver,
+    notifier_get,
+)
 from suggestions.models import OutcomeNotice, Status, StatusChange, Suggestion
 from suggestions.screening.workflow import OUTCOME_NOTICE_DELAY_SECONDS
 
 logger = logging.getLogger(__name__)
-
-_MODULE = "suggestions.screening.notifications."
-_FORMER_MODULE = "suggestions.notifications."
-DEFAULT_NOTIFIER = _MODULE + "LogNotifier"
 
 
 class Notifier(Protocol):
@@ -103,14 +103,6 @@ class EmailNotifier:
         )
 
 
-def notifier_get() -> Notifier:
-    path = getattr(settings, "PORTAL_NOTIFIER", DEFAULT_NOTIFIER)
-    if path.startswith(_FORMER_MODULE):
-        # Deployments configured before the module moved keep working.
-        path = _MODULE + path.removeprefix(_FORMER_MODULE)
-    return import_string(path)()
-
-
 def outcome_notices_send(*, status_change_ids: list[int]) -> int:
     """Send one notice per outcome decision; decisions already notified are skipped.
 
@@ -135,25 +127,6 @@ def outcome_notices_send(*, status_change_ids: list[int]) -> int:
                 send=partial(notifier.send, suggestion=change.suggestion, outcome=change.to_status),
             )
     return sent
-
-
-def notice_deliver(*, notice, backend: str, receipt: str, send) -> bool:
-    """Call ``send`` and record on the notice row that it was sent, or why it failed.
-
-    Shared by every notice to submitters; the caller holds the row locked.
-    """
-    try:
-        send()
-    except Exception as exc:
-        logger.warning("Notice for %s failed: %s", receipt, exc)
-        notice.error = str(exc)[:200]
-        notice.save(update_fields=["error"])
-        return False
-    notice.sent_at = timezone.now()
-    notice.backend = backend
-    notice.error = ""
-    notice.save(update_fields=["sent_at", "backend", "error"])
-    return True
 
 
 CATCH_UP_WINDOW = timedelta(days=7)

@@ -22,6 +22,11 @@ back within UNDO_SECONDS, as long as it is still the idea's last status change
 history row (via=ActionVia.UNDO); nothing is rewritten. Every other step back
 keeps its higher-role rule above.
 
+Adoption (大家干): rating an idea excellent opens its 待研究 implementation record in the
+same transaction (suggestions.implementation.workflow); taking the rating back drops that
+record while nothing was decided on it, and is refused once the city has decided on its
+adoption (the adoption is reopened first, where the implementation workflow allows it).
+
 Concurrency: the status column is updated with a condition on the status the
 actor saw, so of two staff acting at once exactly one wins and the other is told
 who changed it and when; history therefore never skips a stage.
@@ -40,9 +45,15 @@ from jincheng_portal.metrics import decisions_counted
 from suggestions.common import rules
 from suggestions.common.broker import task_publish
 from suggestions.common.rules import Actor
+from suggestions.implementation.workflow import (
+    implementations_decided,
+    implementations_open_rated,
+    implementations_withdraw,
+)
 from suggestions.models import (
     ActionVia,
     Campaign,
+    ImplementationStatus,
     Score,
     Status,
     StatusChange,
@@ -101,16 +112,37 @@ def allowed_targets(
     (unit_is_frozen), so a page does not read it twice."""
     if frozen is None:
         frozen = suggestion.pk in _frozen_ids([suggestion])
+    decided = _adoption_decided([suggestion], lock=False)
     return [
         to
         for (frm, to) in TRANSITIONS
         if frm == suggestion.status
-        and _refusal(actor, suggestion, to, reason="-", frozen=frozen) is None
+        and _refusal(
+            actor,
+            suggestion,
+            to,
+            reason="-",
+            frozen=frozen,
+            adoption=decided.get(suggestion.pk),
+        )
+        is None
     ]
 
 
+def _adoption_decided(suggestions: list[Suggestion], lock: bool = True) -> dict[int, str]:
+    """Excellent ideas among these whose adoption was decided: id -> implementation status
+    (records locked, for a decision inside its transaction; lock=False for buttons)."""
+    ids = [s.pk for s in suggestions if s.status == E]
+    return implementations_decided(suggestion_ids=ids, lock=lock) if ids else {}
+
+
 def _refusal(
-    actor: Actor, suggestion: Suggestion, to_status: str, reason: str, frozen: bool = False
+    actor: Actor,
+    suggestion: Suggestion,
+    to_status: str,
+    reason: str,
+    frozen: bool = False,
+    adoption: str | None = None,
 ) -> str | None:
     """Why this transition is refused, or None when it is allowed."""
     frm = suggestion.status
@@ -132,6 +164,8 @@ def _refusal(
         BACK_ADMIN: lambda: rules.can_undo_stage2(actor),
     }[rule]
     if allowed():
+        if frm == E and adoption is not None:
+            return _adoption_decided_refusal(adoption)
         return None
     return {
         STAGE_1: _("只有本单位的初筛员可以初筛这条金点子。"),
@@ -179,9 +213,17 @@ def suggestions_transition(
     suggestions = list(suggestions)
     with transaction.atomic():
         frozen = _frozen_ids(suggestions)
+        decided = _adoption_decided(suggestions)
         candidates = []
         for suggestion in suggestions:
-            why = _refusal(actor, suggestion, to_status, reason, frozen=suggestion.pk in frozen)
+            why = _refusal(
+                actor,
+                suggestion,
+                to_status,
+                reason,
+                frozen=suggestion.pk in frozen,
+                adoption=decided.get(suggestion.pk),
+            )
             if why is None:
                 candidates.append(suggestion)
             else:
@@ -232,10 +274,29 @@ def suggestions_transition(
                 else:
                     result.refused.append((suggestion, _already_changed(suggestion.pk)))
         StatusChange.objects.bulk_create(result.changed)
+        _implementation_follow(result.changed)
         if to_status in NOTIFIED_OUTCOMES and result.changed:
             change_ids = [c.pk for c in result.changed]
             transaction.on_commit(lambda: _queue_outcome_notifications(change_ids))
     return result
+
+
+def _implementation_follow(changes: list[StatusChange]) -> None:
+    """Open the 待研究 record of ideas now excellent, drop it for ideas no longer excellent
+    (same transaction as the status change, so the two can never disagree)."""
+    became = [c.suggestion for c in changes if c.to_status == E]
+    left = [c.suggestion.pk for c in changes if c.from_status == E and c.to_status != E]
+    if became:
+        implementations_open_rated(ideas=became)
+    if left:
+        implementations_withdraw(suggestion_ids=left)
+
+
+def _adoption_decided_refusal(adoption: str) -> str:
+    return _(
+        "这条金点子已有采纳决定（“%(status)s”），不能撤销优秀评定；"
+        "如需改变，请先由管理员在落实台账中重新研究。"
+    ) % {"status": ImplementationStatus(adoption).label}
 
 
 def _queue_outcome_notifications(change_ids: list[int]) -> None:
@@ -304,7 +365,15 @@ def undo_refusal(*, actor: Actor, suggestion: Suggestion, last: StatusChange | N
         campaign_id=suggestion.campaign_id,
     )
     frozen = suggestion.pk in _frozen_ids([before])
-    return _refusal(actor, before, last.to_status, reason="-", frozen=frozen)
+    why = _refusal(actor, before, last.to_status, reason="-", frozen=frozen)
+    if why is None and suggestion.status == E:
+        # Taking back a rating of excellent: refused once the adoption was decided.
+        # Locked when called by suggestion_undo (in its transaction), a plain read otherwise.
+        locked = transaction.get_connection().in_atomic_block
+        adoption = _adoption_decided([suggestion], lock=locked).get(suggestion.pk)
+        if adoption is not None:
+            return _adoption_decided_refusal(adoption)
+    return why
 
 
 def suggestion_undo(*, suggestion: Suggestion, actor: Actor) -> StatusChange:
@@ -328,6 +397,7 @@ def suggestion_undo(*, suggestion: Suggestion, actor: Actor) -> StatusChange:
             reason=_("撤销本人 %(seconds)d 秒内的决定") % {"seconds": UNDO_SECONDS},
             via=ActionVia.UNDO,
         )
+        _implementation_follow([change])
     suggestion.status = last.from_status
     suggestion.status_changed_at = now
     suggestion.status_changed_by = actor.user

@@ -639,14 +639,23 @@ _LEAD_STATES = (
 _LATE_STATES = (ImplementationStatus.ASSIGNED, ImplementationStatus.IN_PROGRESS)
 
 
+_IMPL_FIELDS = tuple(ImplementationFigures.__dataclass_fields__)
+_I = {name: i for i, name in enumerate(_IMPL_FIELDS)}
+
+
 def implementation_figures(
-    *, campaign: Campaign, tree: UnitTree | None = None, today: date | None = None
+    *,
+    campaign: Campaign,
+    tree: UnitTree | None = None,
+    today: date | None = None,
+    unit_ids: set[int] | None = None,
 ) -> dict[int, ImplementationFigures]:
     """Per unit id (rolled up; the root is the city), read live in one grouped query over
-    the excellent ideas only (a few per cent of all ideas: no snapshot needed)."""
+    the excellent ideas only (a few per cent of all ideas: no snapshot needed).
+
+    unit_ids: roll up into these units only (a page's units; None: every unit)."""
     tree = tree or UnitTree.load()
     today = today or local_date(timezone.now())
-    leaf: dict[tuple, Counter] = defaultdict(Counter)
     # One grouped query: each excellent idea with its record (if any), by the idea's unit
     # and by the lead unit at once.
     rows = (
@@ -661,29 +670,51 @@ def implementation_figures(
                 output_field=IntegerField(),
             )
         )
-        .values("unit_id", "implementation__status", "implementation__lead_unit_id", "late")
+        .values_list("unit_id", "implementation__status", "implementation__lead_unit_id", "late")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in rows:
-        n, state = row["n"], row["implementation__status"]
-        counts = leaf[(row["unit_id"],)]
-        counts["excellent"] += n
+    # Plain lists indexed by figure (not Counters): a dashboard reads ~1,500 grouped
+    # rows per request at 1,000,000 ideas, and this loop is most of its Python time.
+    size = len(_IMPL_FIELDS)
+    excellent, adopted, assigned, overdue = (
+        _I["excellent"],
+        _I["adopted"],
+        _I["assigned"],
+        _I["overdue"],
+    )
+    by_state = {
+        ImplementationStatus.REFERENCE: _I["reference"],
+        ImplementationStatus.NOT_ADOPTED: _I["not_adopted"],
+    }
+    lead_state = {
+        ImplementationStatus.IN_PROGRESS: _I["in_progress"],
+        ImplementationStatus.COMPLETED: _I["completed"],
+        ImplementationStatus.CONFIRMED: _I["confirmed"],
+    }
+    leaf: dict[int, list[int]] = {}
+    for unit_id, state, lead_id, late, n in rows:
+        counts = leaf.get(unit_id) or leaf.setdefault(unit_id, [0] * size)
+        counts[excellent] += n
         if state in ADOPTED_STATES:
-            counts["adopted"] += n
-        elif state == ImplementationStatus.REFERENCE:
-            counts["reference"] += n
-        elif state == ImplementationStatus.NOT_ADOPTED:
-            counts["not_adopted"] += n
+            counts[adopted] += n
+        elif state in by_state:
+            counts[by_state[state]] += n
         if state in _LEAD_STATES:
-            lead = leaf[(row["implementation__lead_unit_id"],)]
-            lead["assigned"] += n  # ever assigned: every state from 已交办 on
-            if state != ImplementationStatus.ASSIGNED:
-                lead[state] += n  # in_progress, completed, confirmed
-            lead["overdue"] += n * row["late"]
-    figures: dict[int, ImplementationFigures] = {}
-    for (unit_id,), counts in _roll_up(leaf, tree).items():
-        figures[unit_id] = ImplementationFigures(
-            **{name: counts.get(name, 0) for name in ImplementationFigures.__dataclass_fields__}
-        )
-    return figures
+            lead = leaf.get(lead_id) or leaf.setdefault(lead_id, [0] * size)
+            lead[assigned] += n  # ever assigned: every state from 已交办 on
+            if state in lead_state:
+                lead[lead_state[state]] += n
+            lead[overdue] += n * late
+    rolled: dict[int, list[int]] = {}
+    for unit_id, counts in leaf.items():
+        for ancestor in tree.ancestors.get(unit_id, [unit_id]):
+            if unit_ids is not None and ancestor not in unit_ids:
+                continue
+            total = rolled.get(ancestor)
+            if total is None:
+                rolled[ancestor] = list(counts)
+            else:
+                for i, value in enumerate(counts):
+                    total[i] += value
+    return {unit_id: ImplementationFigures(*counts) for unit_id, counts in rolled.items()}

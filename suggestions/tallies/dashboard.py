@@ -196,7 +196,8 @@ def dashboard_build(
 
 def _implementation(campaign, tree: UnitTree, tops: list[int], rows: list[UnitRow]) -> dict:
     """大家干: 采纳率, 落实率 and overdue for the page's units (one grouped query)."""
-    figures = implementation_figures(campaign=campaign, tree=tree)
+    wanted = set(tops) | {row.id for row in rows if not row.own}
+    figures = implementation_figures(campaign=campaign, tree=tree, unit_ids=wanted)
     empty = ImplementationFigures()
     headline = ImplementationFigures()
     for uid in tops:

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from suggestions.common.spreadsheet import cell_safe
 from suggestions.models import (
     Campaign,
     Channel,
@@ -32,7 +33,6 @@ from suggestions.models import (
     Topic,
 )
 from suggestions.privacy.services import mask_name, mask_phone
-from suggestions.screening.exports import cell_safe
 from suggestions.tallies.aggregation import (
     Figures,
     ImplementationFigures,

@@ -28,6 +28,7 @@ from suggestions.common.rules import Actor
 from suggestions.duplicates.decisions import duplicates_merge
 from suggestions.models import (
     DuplicateDecision,
+    Implementation,
     PersonalDataAccess,
     Report,
     Score,
@@ -135,6 +136,8 @@ def crossing(campaign, units, personas):
     assert StatusChange.objects.filter(suggestion__in=theirs).count() == 3
     assert Score.objects.count() == 2 and PersonalDataAccess.objects.exists()
     assert UnitReport.objects.exists() and Report.objects.count() == 3
+    # Rated excellent: its 待研究 implementation record is open (not assigned to 城区).
+    assert Implementation.objects.filter(suggestion=theirs[0]).exists()
     return {"mine": mine, "theirs": theirs, "units": units}
 
 
@@ -179,7 +182,7 @@ def _interesting(data):
             return ideas
         if model is StatusChange:
             return list(StatusChange.objects.values_list("pk", flat=True))
-        if model in (UnitReport, Report, PersonalDataAccess):
+        if model in (UnitReport, Report, PersonalDataAccess, Implementation):
             return list(model.objects.values_list("pk", flat=True))
         names = ("城区", "泽州县", "北石店镇", "晋城市")
         if model._meta.label == "units.Unit":
@@ -230,6 +233,15 @@ def _requests_for(user, data):
     yield "GET", export, {"contact": "1"}
     for term in searches:
         yield "GET", export, {"q": term}
+    # The implementation desk's bulk actions and step form, on every record.
+    records = [str(pk) for pk in Implementation.objects.values_list("pk", flat=True)]
+    implementation_desk = reverse("admin:suggestions_implementation_changelist")
+    for action in admin.site._registry[Implementation].actions:
+        yield "POST", implementation_desk, {"action": action, "_selected_action": records}
+    for pk in records:
+        act = reverse("admin:suggestions_implementation_act", args=[pk])
+        for action in ("adopt", "reply", "progress"):
+            yield "POST", act, {"action": action, "seen_status": "pending", "seen_version": "0"}
     for idea in data["mine"]:
         for view in ("decide", "score", "contact"):
             yield "POST", reverse(f"admin:suggestions_suggestion_{view}", args=[idea.pk]), {}
@@ -263,6 +275,9 @@ def test_the_chengqu_screener_sees_nothing_of_a_zezhou_idea_on_any_staff_page(cr
     assert seen > 300  # the walk did reach the pages
     assert not errors
     assert not leaks, "\n".join(map(str, leaks))
+    # Nor could the walk's posts change the foreign idea's implementation record.
+    record = Implementation.objects.get(suggestion=crossing["theirs"][0])
+    assert (record.status, record.version) == ("pending", 0)
 
 
 def test_the_markers_are_found_where_a_city_role_may_see_them(crossing, personas):

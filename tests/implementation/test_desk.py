@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from suggestions.common.rules import Actor
 from suggestions.models import (
     Implementation,
     ImplementationChange,
     ImplementationStatus,
     Status,
 )
+from suggestions.screening.workflow import suggestion_transition
 from tests.factories import SuggestionFactory
 from tests.implementation.conftest import today
 
@@ -43,12 +45,15 @@ def _act(client, impl, action, **data):
     )
 
 
-def test_a_reviewer_opens_adopts_and_assigns_through_the_desk(login, campaign, units):
-    idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status=Status.EXCELLENT)
+def test_a_reviewer_opens_adopts_and_assigns_through_the_desk(login, campaign, units, personas):
+    idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status=Status.SHORTLISTED)
+    suggestion_transition(
+        suggestion=idea, to_status=Status.EXCELLENT, actor=Actor.of(personas["reviewer"])
+    )
     client = login("reviewer")
 
     html = client.get(CHANGELIST).content.decode()
-    impl = Implementation.objects.get(suggestion=idea)  # opened on the desk's first visit
+    impl = Implementation.objects.get(suggestion=idea)  # opened by the rating
     assert idea.receipt in html and "待研究" in html
 
     assert _act(client, impl, "adopt", note="采纳").status_code == 302
@@ -182,3 +187,53 @@ def test_administrators_read_the_reminders_sent_and_unit_staff_do_not(login, uni
     url = reverse("admin:suggestions_implementationreminder_changelist")
     assert "城区" in login("admin").get(url).content.decode()
     assert login("screener_chengqu").get(url).status_code == 403
+
+
+def _message_after(client, response) -> str:
+    assert response.status_code == 302, response.status_code
+    return client.get(response.url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "data", "message"),
+    [
+        (St.IN_PROGRESS, "progress", {"percent": "150", "note": "进展"}, "0 到 100"),
+        (St.IN_PROGRESS, "progress", {"percent": "-5", "note": "进展"}, "0 到 100"),
+        (St.IN_PROGRESS, "progress", {"percent": "abc", "note": "进展"}, "填写有误"),
+        (St.IN_PROGRESS, "progress", {"percent": "", "note": "进展"}, "请填写进度"),
+        (St.IN_PROGRESS, "progress", {"percent": "5", "note": "进展"}, "需要说明原因"),
+        (St.IN_PROGRESS, "progress", {"percent": "5", "note": "进展", "reason": " "}, "原因"),
+        (St.IN_PROGRESS, "complete", {"note": "   "}, "办结说明"),
+        (St.ASSIGNED, "complete", {}, "办结说明"),
+    ],
+)
+def test_bad_progress_and_completion_are_told_in_chinese_and_nothing_is_stored(
+    status, action, data, message, login, impl_factory
+):
+    impl = impl_factory(status=status, percent=30 if status == St.IN_PROGRESS else 0)
+    client = login("screener_chengqu")
+    html = _message_after(client, _act(client, impl, action, **data))
+    assert message in html
+    after = Implementation.objects.get(pk=impl.pk)
+    assert (after.status, after.percent, after.version) == (impl.status, impl.percent, 0)
+    assert not ImplementationChange.objects.exists()
+
+
+@pytest.mark.parametrize("which", ["lead", "co"])
+def test_assigning_to_a_retired_unit_through_the_desk_is_refused(which, login, impl_factory, units):
+    impl = impl_factory(status=St.ADOPTED)
+    retired = units["泽州县"]
+    retired.is_active = False
+    retired.save()
+    data = {"due_date": (today() + timedelta(days=30)).isoformat()}
+    if which == "lead":
+        data["lead_unit"] = retired.pk
+    else:
+        data.update(lead_unit=units["城区"].pk, co_units=[retired.pk])
+    client = login("reviewer")
+    html = _message_after(client, _act(client, impl, "assign", **data))
+    # The form offers active units only: a retired one is refused as an invalid choice.
+    assert "填写有误" in html
+    impl.refresh_from_db()
+    assert (impl.status, impl.lead_unit, impl.version) == (St.ADOPTED, None, 0)
+    assert not ImplementationChange.objects.exists()

@@ -73,6 +73,21 @@ def test_figures_equal_count_star_for_every_unit(campaign, units):
     assert city.completion_rate == city.confirmed / city.assigned
 
 
+def test_figures_for_some_units_equal_those_of_the_whole_roll_up(campaign, units):
+    """The dashboard rolls up into its page's units only: same figures for those units,
+    none for the others."""
+    _random_world(campaign, units, seed=11)
+    tree = UnitTree.load()
+    everything = implementation_figures(campaign=campaign, tree=tree)
+    rnd = random.Random(3)
+    for _ in range(20):
+        some = set(rnd.sample(sorted(tree.units), rnd.randint(1, 12)))
+        partial = implementation_figures(campaign=campaign, tree=tree, unit_ids=some)
+        assert set(partial) <= some
+        for uid in some:
+            assert partial.get(uid) == everything.get(uid), tree.units[uid]["name"]
+
+
 def test_the_dashboard_shows_the_citys_figures(client, personas, campaign, units):
     _random_world(campaign, units)
     client.force_login(personas["leader"])

@@ -136,3 +136,57 @@ def test_stale_days_is_a_setting(days, impl_factory, settings):
         last_progress_at=timezone.now() - timedelta(days=2)
     )
     assert implementation_reminders_send() == (1 if days == 1 else 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reminder_task_delivered_twice_at_once_sends_one_per_unit(
+    campaign, units, personas, settings
+):
+    """Two workers running the same redelivered task at the same moment."""
+    import threading
+
+    from django.db import connection, connections
+
+    from suggestions.models import Implementation
+    from tests.factories import SuggestionFactory
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs two real connections")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    personas["screener_chengqu"].email = "cq@example.cn"
+    personas["screener_chengqu"].save()
+    for lead in ("城区", "泽州县", "城区"):
+        idea = SuggestionFactory(campaign=campaign, unit=units["巴公镇"], status="excellent")
+        Implementation.objects.create(
+            suggestion=idea,
+            campaign=campaign,
+            status=St.IN_PROGRESS,
+            lead_unit=units[lead],
+            due_date=today() - timedelta(days=1),
+            last_progress_at=timezone.now(),
+        )
+    barrier = threading.Barrier(2)
+    sent: list = [None, None]
+
+    def run(i):
+        try:
+            barrier.wait()
+            sent[i] = implementation_remind()
+        except Exception as exc:  # asserted below
+            sent[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(sent, key=str) in ([0, 2], [1, 1]), sent
+    assert sorted(ImplementationReminder.objects.values_list("unit__name", flat=True)) == [
+        "城区",
+        "泽州县",
+    ]
+    assert ImplementationReminder.objects.filter(sent_at__isnull=True).count() == 0
+    assert [m.to for m in mail.outbox] == [["cq@example.cn"]]

@@ -131,6 +131,9 @@ def test_a_due_date_of_today_is_accepted(impl_factory, actors, units):
         (None, "", "请填写进度"),
         ("50", "", "请填写进度"),
         (10, "", "需要说明原因"),
+        (10, "   ", "需要说明原因"),
+        (True, "", "请填写进度"),
+        (50.5, "", "请填写进度"),
     ],
 )
 def test_progress_refuses_bad_percentages(percent, reason, message, impl_factory, actors):
@@ -161,11 +164,14 @@ def test_progress_may_go_back_with_a_reason_which_is_recorded(impl_factory, acto
     assert "原方案被否" in change.note
 
 
-def test_completing_needs_a_final_note(impl_factory, actors):
+@pytest.mark.parametrize("note", ["", "  \n\t "])
+def test_completing_needs_a_final_note(note, impl_factory, actors):
     impl = impl_factory(status=St.IN_PROGRESS, percent=80)
     with pytest.raises(TransitionRefused, match="办结说明"):
-        implementation_complete(implementation=impl, actor=actors["screener_chengqu"], note="")
-    assert Implementation.objects.get(pk=impl.pk).status == St.IN_PROGRESS
+        implementation_complete(implementation=impl, actor=actors["screener_chengqu"], note=note)
+    after = Implementation.objects.get(pk=impl.pk)
+    assert (after.status, after.percent, after.version) == (St.IN_PROGRESS, 80, 0)
+    assert not ImplementationChange.objects.exists()
 
 
 def test_co_unit_and_idea_unit_staff_read_but_do_not_update(impl_factory, actors, units):
