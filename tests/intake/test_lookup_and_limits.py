@@ -16,9 +16,7 @@ def stored(submit_kwargs):
     return suggestion
 
 
-def test_receipt_and_last_four_digits_show_the_idea_its_stage_and_public_note_only(
-    client, stored
-):
+def test_receipt_and_last_four_digits_show_the_idea_its_stage_and_public_note_only(client, stored):
     response = client.post(LOOKUP, {"receipt": stored.receipt.lower(), "phone_last4": "5678"})
 
     html = response.content.decode()

@@ -181,7 +181,7 @@ def test_the_submit_form_lists_its_errors_above_the_form_linked_to_the_fields(
 
     summary = html.split('id="error-summary"')[1].split("</div>")[0]
     assert 'role="alert"' in html.split('id="error-summary"')[0][-60:]
-    assert '<a href="#id_title">标题</a>' in summary
+    assert '<a class="alert-link" href="#id_title">标题</a>' in summary
     assert 'data-error-for="id_consent"' in summary
     assert 'aria-invalid="true"' in html
     assert re.search(r'id="id_title"|aria-describedby="[^"]*id_title_error', html)
