@@ -47,7 +47,7 @@
     search.className = "form-control mb-1";
     search.id = select.id + "_search";
     search.autocomplete = "off";
-    search.placeholder = english ? "e.g. 文旅, 发改, 泽州, 北石店" : "如：文旅、发改、泽州、北石店";
+    search.placeholder = english ? "Type to search units, e.g. 文旅, 泽州" : "输入单位名称搜索，如：文旅、发改、泽州、北石店";
     label.className = "form-label unit-search-label";
     label.htmlFor = search.id;
     label.textContent = english ? "Search units (name, short name, county or town)" : "搜索单位（名称、简称、县区或乡镇）";
