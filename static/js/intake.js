@@ -162,4 +162,7 @@
   // error (aria-describedby), and the summary above the form lists them all.
   var firstInvalid = document.querySelector("form[data-live-errors] .is-invalid");
   if (firstInvalid) { firstInvalid.focus(); }
+  // A lookup's answer takes the focus, so it is read first (the form stays below it).
+  var result = document.querySelector("section#lookup-result");
+  if (result && !firstInvalid) { result.focus(); }
 })();

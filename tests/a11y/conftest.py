@@ -1,13 +1,16 @@
-"""A small campaign for the accessibility checks: units, topics, one idea with a receipt,
-the personas; and helpers to open a page as a citizen in normal or care mode."""
+"""A small campaign for the accessibility checks: units, topics, one excellent published
+idea with a receipt, the personas; and helpers to open a page in normal or care mode."""
 
 from pathlib import Path
 
 import pytest
 from django.core import signing
 
+from suggestions.common.rules import Actor
 from suggestions.intake.services import suggestion_submit
 from suggestions.intake.views import RECEIPT_SALT
+from suggestions.models import Status
+from suggestions.screening.workflow import suggestion_transition
 from tests.intake.conftest import _fresh_state, topic  # noqa: F401 (fixtures reused here)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -30,6 +33,13 @@ def scene(live_server, campaign, units, topic, personas):  # noqa: F811
         publish_consent=True,
         channel="web",
     ).suggestion
+    # Excellent and published, so the lookup shows a whole timeline and /ideas/ shows it.
+    for to_status in (Status.SHORTLISTED, Status.EXCELLENT):
+        admin = Actor.of(personas["admin"])
+        suggestion_transition(suggestion=idea, to_status=to_status, actor=admin)
+        idea.refresh_from_db()
+    campaign.results_published = True
+    campaign.save(update_fields=["results_published"])
     return {
         "base": live_server.url,
         "receipt": idea.receipt,
