@@ -36,10 +36,10 @@ def test_a_keyboard_user_submits_an_idea_and_looks_it_up(browser, scene):
     page.wait_for_url("**/submit/")
 
     tab_to(page, "#id_title")
-    page.keyboard.type("老城区增设口袋公园")
+    page.keyboard.type("古城墙夜间照明")
     page.keyboard.press("Tab")
     assert page.evaluate(ACTIVE_MATCHES, "#id_content")
-    page.keyboard.type("建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，提升城市宜居水平。")
+    page.keyboard.type("建议为古城墙增设夜间景观照明，延长游客停留时间，带动周边夜间消费。")
     tab_to(page, "#id_topic")
     page.keyboard.press("ArrowDown")
     assert page.locator("#id_topic").input_value() != ""
@@ -59,7 +59,7 @@ def test_a_keyboard_user_submits_an_idea_and_looks_it_up(browser, scene):
 
     receipt = page.locator("#receipt-number").inner_text()
     stored = Suggestion.objects.get(receipt=receipt)
-    assert stored.unit.name == "市文化和旅游局" and stored.title == "老城区增设口袋公园"
+    assert stored.unit.name == "市文化和旅游局" and stored.title == "古城墙夜间照明"
     tab_to(page, 'main a[href^="/lookup/?receipt="]')
     page.keyboard.press("Enter")
     page.wait_for_url("**/lookup/**")
@@ -68,7 +68,7 @@ def test_a_keyboard_user_submits_an_idea_and_looks_it_up(browser, scene):
     page.keyboard.type("5678")
     page.keyboard.press("Enter")  # submits the form
     page.wait_for_selector("#lookup-result")
-    assert page.locator("#lookup-result-title").inner_text() == "老城区增设口袋公园"
+    assert page.locator("#lookup-result-title").inner_text() == "古城墙夜间照明"
     assert page.locator("#lookup-stage").inner_text() == "已收集"
 
 
