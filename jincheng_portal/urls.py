@@ -1,9 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from jincheng_portal.admin_site import portal_admin_site_install
+from jincheng_portal.care import care_mode_set
 
 # TOTP-aware login and permission check on the one admin site.
 portal_admin_site_install()
@@ -13,10 +18,19 @@ portal_admin_site_install()
 # work whatever language the reader uses.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # 关怀模式 on/off (a cookie), for every public page's header.
+    path("care-mode/", care_mode_set, name="care-mode"),
     # Intake API: the mini-program and partners; schema and docs served locally.
     path("api/v1/", include(("suggestions.intake.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI's page and its init script as two same-origin files (no inline code: CSP).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("suggestions.urls")),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from suggestions.intake.services import topics_selectable, units_selectable
 from suggestions.intake.validation import (
     CONTENT_MAX,
+    CONTENT_MIN,
     NAME_MAX,
     TITLE_MAX,
     content_clean,
@@ -24,6 +25,7 @@ from suggestions.intake.validation import (
 )
 from suggestions.models import IdentityType, Topic
 from units.models import Unit, UnitKind
+from units.search import unit_search_terms
 
 # Rendered fragments are kept per process for this long: units and topics change
 # rarely (in admin) and a minute's delay before a rename shows is acceptable.
@@ -48,7 +50,9 @@ def fragments_clear() -> None:
 def _unit_options_html() -> str:
     """<optgroup>s: each county with its towns, then the zone(s), then city departments."""
     units = list(
-        Unit.objects.active().exclude(kind=UnitKind.CITY).only("id", "name", "kind", "parent_id")
+        Unit.objects.active()
+        .exclude(kind=UnitKind.CITY)
+        .only("id", "code", "name", "kind", "parent_id")
     )
     towns_by_county: dict[int, list[Unit]] = {}
     for unit in units:
@@ -56,7 +60,10 @@ def _unit_options_html() -> str:
             towns_by_county.setdefault(unit.parent_id, []).append(unit)
 
     def option(unit: Unit, label: str) -> str:
-        return f'<option value="{unit.pk}">{escape(label)}</option>'
+        # data-terms: abbreviations, short names and places the search box also matches.
+        terms = " ".join(unit_search_terms(code=unit.code, name=unit.name, kind=unit.kind))
+        terms_attr = f' data-terms="{escape(terms)}"' if terms else ""
+        return f'<option value="{unit.pk}"{terms_attr}>{escape(label)}</option>'
 
     placeholder = escape(_("请选择单位"))  # (not inside the f-string: xgettext skips those)
     parts = [f'<option value="">{placeholder}</option>']
@@ -130,7 +137,12 @@ class SubmissionForm(forms.Form):
         label=_("建议内容"),
         help_text=_("20–2000 字：说清楚问题、建议的做法和预期效果。"),
         widget=forms.Textarea(
-            attrs={"rows": 8, "maxlength": CONTENT_MAX, "data-char-count": CONTENT_MAX}
+            attrs={
+                "rows": 8,
+                "maxlength": CONTENT_MAX,
+                "data-char-count": CONTENT_MAX,
+                "data-min-length": CONTENT_MIN,
+            }
         ),
     )
     topic = CachedModelChoiceField(
@@ -153,7 +165,9 @@ class SubmissionForm(forms.Form):
         label=_("手机号码"),
         max_length=32,
         help_text=_("仅用于单位联系您和查询进度，不会公开。"),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "data-validate": "mobile"}
+        ),
     )
     publish_consent = forms.BooleanField(
         label=_("同意在评选结果中公开展示我的建议（不含姓名和电话）"), required=False
@@ -223,7 +237,9 @@ class LookupForm(forms.Form):
         label=_("手机号后四位"),
         max_length=4,
         min_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "data-validate": "last4"}
+        ),
     )
 
     def __init__(self, *args, **kwargs):

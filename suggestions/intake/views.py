@@ -1,22 +1,21 @@
 """Public intake pages: submit an idea, see its receipt, look up its stage."""
 
-import hmac
-
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from suggestions.implementation.selectors import implementation_public
 from suggestions.intake.forms import LookupForm, SubmissionForm, submission_form_html
 from suggestions.intake.ratelimit import lookup_limited, submission_limited
+from suggestions.intake.selectors import suggestion_public_status, suggestion_receipt_facts
 from suggestions.intake.services import CampaignClosed, campaign_current, suggestion_submit
-from suggestions.models import Campaign, Channel, Suggestion
-from suggestions.privacy.views import privacy_facts
+from suggestions.models import Campaign, Channel
+from suggestions.privacy.notice import privacy_statements
 
 RECEIPT_SALT = "suggestions.receipt"
 
@@ -34,8 +33,11 @@ def _render_submit(request, *, campaign, form, status=200, non_field_error=""):
     context = {
         "campaign": campaign,
         "campaign_open": campaign is not None and campaign.is_open(),
+        "form": form,
         "form_html": submission_form_html(form) if form is not None else "",
-        "privacy": privacy_facts(),
+        "notice": privacy_statements(
+            closes_at=timezone.localdate(campaign.closes_at) if campaign is not None else None
+        ),
         "non_field_error": non_field_error,
     }
     return render(request, "suggestions/intake/submit.html", context, status=status)
@@ -99,7 +101,10 @@ def receipt(request, token: str):
         number = signing.loads(token, salt=RECEIPT_SALT, max_age=7 * 24 * 3600)
     except signing.BadSignature:
         raise Http404 from None
-    return render(request, "suggestions/intake/receipt.html", {"receipt": number})
+    facts = suggestion_receipt_facts(receipt=number)
+    if facts is None:  # erased since (the token outlives nothing it points to)
+        raise Http404
+    return render(request, "suggestions/intake/receipt.html", {"receipt": number, "idea": facts})
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,22 +121,10 @@ def lookup(request):
     form = LookupForm(request.POST)
     status = 200
     if form.is_valid():
-        found = (
-            Suggestion.objects.filter(receipt=form.cleaned_data["receipt"])
-            .only("pk", "receipt", "status", "public_note", "phone")
-            .first()
+        context["result"] = suggestion_public_status(
+            receipt=form.cleaned_data["receipt"], phone_last4=form.cleaned_data["phone_last4"]
         )
-        last4 = found.phone[-4:] if found is not None and found.phone else "----"
-        # compare_digest: the comparison takes the same time whatever matches.
-        if found is not None and hmac.compare_digest(last4, form.cleaned_data["phone_last4"]):
-            context["result"] = {
-                "receipt": found.receipt,
-                "stage": found.get_status_display(),
-                "public_note": found.public_note,
-                # Adoption, implementation and the official reply (大家干), when decided.
-                "implementation": implementation_public(suggestion_id=found.pk),
-            }
-        else:
+        if context["result"] is None:
             context["not_found"] = True
             status = 404
     else:

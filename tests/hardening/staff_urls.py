@@ -35,6 +35,7 @@ PUBLIC = {
     "privacy/",
     "ideas/",
     "i18n/setlang/",
+    "care-mode/",
     "api/schema/",
     "api/docs/",
     "api/redoc/",

@@ -6,7 +6,7 @@ def test_home_page_names_the_campaign_in_chinese(client, campaign):
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<html lang="zh-CN">' in body
+    assert '<html lang="zh-Hans">' in body
     assert campaign.name in body
     assert "我要提金点子" in body
     assert reverse("suggestions:submit") in body

@@ -16,13 +16,14 @@ def stored(submit_kwargs):
     return suggestion
 
 
-def test_receipt_and_last_four_digits_show_the_stage_and_the_public_note_only(client, stored):
+def test_receipt_and_last_four_digits_show_the_idea_its_stage_and_public_note_only(client, stored):
     response = client.post(LOOKUP, {"receipt": stored.receipt.lower(), "phone_last4": "5678"})
 
     html = response.content.decode()
     assert response.status_code == 200
     assert "已收集" in html and "已转交市住建局研究" in html
-    assert stored.title not in html and stored.name not in html and "1391234" not in html
+    assert stored.title in html and stored.unit.name in html
+    assert stored.name not in html and "1391234" not in html
 
 
 @pytest.mark.parametrize(
