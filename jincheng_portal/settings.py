@@ -319,6 +319,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # A tally counts what was written up to this many seconds before it runs, so that
 # every write transaction stamped before its cutoff has committed (see aggregation.py).
 TALLY_SETTLE_SECONDS = env_int("TALLY_SETTLE_SECONDS", 30)
+# The dashboard's wall-screen mode (?screen=1) reloads its figures this often (seconds).
+DASHBOARD_SCREEN_REFRESH_SECONDS = env_int("DASHBOARD_SCREEN_REFRESH_SECONDS", 60)
 # Public showcase pages are cached this long (seconds).
 SHOWCASE_CACHE_SECONDS = env_int("SHOWCASE_CACHE_SECONDS", 60)
 

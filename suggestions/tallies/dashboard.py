@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from suggestions.models import Campaign, Channel, Dimension, IdentityType, Topic
+from suggestions.tallies import charts
 from suggestions.tallies.aggregation import (
     Figures,
     ImplementationFigures,
@@ -106,22 +107,53 @@ def _difference(whole: Figures, parts: Figures) -> Figures:
     )
 
 
-def _breakdown(live: Live, tops: list[int], dimension: str, labels: dict[str, str]) -> list[dict]:
+def _breakdown(
+    live: Live, tops: list[int], dimension: str, labels: dict[str, str]
+) -> list[charts.Bar]:
     merged: dict[str, int] = {}
     for uid in tops:
         for key, figures in live.breakdown(uid, dimension).items():
             merged[key] = merged.get(key, 0) + figures.total
-    return [
-        {"name": labels.get(key, key), "value": value}
-        for key, value in sorted(merged.items(), key=lambda item: -item[1])
-        if value
-    ]
+    return charts.bars(
+        [(str(labels.get(key, key)), value) for key, value in merged.items() if value],
+        with_part=True,
+    )
+
+
+def _ranking(rows: list[UnitRow], *, include_own: bool) -> list[charts.Bar]:
+    """Units by ideas collected. The 本级 rows (the city's own mini-program intake dwarfs
+    every unit) only when asked for, so that the units' bars stay visible."""
+    ranked = sorted(
+        (row for row in rows if include_own or not row.own), key=lambda row: -row.figures.total
+    )
+    result = charts.bars([(row.name, row.figures.total) for row in ranked])  # stable: same order
+    for bar, row in zip(result, ranked, strict=True):
+        bar.own = row.own
+        bar.note = row.figures.excellent
+        bar.unit_id = None if row.own else row.id
+    return result
+
+
+# Layouts of the daily chart: (viewBox width, height, font size, most day labels).
+DAILY_LAYOUTS = {
+    "wide": (720, 300, 14, 12),
+    "narrow": (360, 240, 13, 6),
+    "screen": (1000, 420, 24, 10),
+}
 
 
 def dashboard_build(
-    *, user: AbstractBaseUser, campaign: Campaign, unit_id: int | None = None
+    *,
+    user: AbstractBaseUser,
+    campaign: Campaign,
+    unit_id: int | None = None,
+    include_own: bool = False,
 ) -> dict | None:
-    """Context of the dashboard (unit_id None) or of one unit's page; None if not allowed."""
+    """Context of the dashboard (unit_id None) or of one unit's page; None if not allowed.
+
+    include_own puts the 本级 rows (ideas filed on the page's unit itself) into the
+    ranking; they are always in the table and in their own headline figure.
+    """
     tree = UnitTree.load()
     tops, allowed = dashboard_scope(user, tree)
     if unit_id is not None:
@@ -143,7 +175,8 @@ def dashboard_build(
     )
     headline = _sum([live.unit(uid) for uid in tops])
     rows = _rows(live, children or tops, reporting)
-    rows += _own_rows(live, tops, tree)
+    own_rows = _own_rows(live, tops, tree)
+    rows += own_rows
     topics = dict(Topic.objects.values_list("pk", "name"))
     daily = []
     for uid in tops:
@@ -155,25 +188,18 @@ def dashboard_build(
     by_day: dict = {}
     for point in daily:
         by_day[point["day"]] = by_day.get(point["day"], 0) + point["day_received"]
+    daily_chart = {
+        name: charts.daily_chart(by_day, width=w, height=h, font=font, max_labels=labels)
+        for name, (w, h, font, labels) in DAILY_LAYOUTS.items()
+    }
     chart = {
-        "daily": {
-            "days": [day.isoformat() for day in sorted(by_day)],
-            "received": [by_day[day] for day in sorted(by_day)],
-        },
+        "daily": daily_chart,
         "channel": _breakdown(live, tops, Dimension.CHANNEL, dict(Channel.choices)),
         "topic": _breakdown(
             live, tops, Dimension.TOPIC, {str(pk): name for pk, name in topics.items()}
         ),
         "identity": _breakdown(live, tops, Dimension.IDENTITY, dict(IdentityType.choices)),
-        "units": [
-            {"name": row.name, "total": row.figures.total, "excellent": row.figures.excellent}
-            for row in sorted(rows, key=lambda row: row.figures.total)
-        ],
-        "labels": {
-            "received": _("收到"),
-            "total": _("征集数"),
-            "excellent": _("优秀"),
-        },
+        "ranking": _ranking(rows, include_own=include_own),
     }
     groups = []
     if unit_id is None and sees_all_units(user):
@@ -183,9 +209,13 @@ def dashboard_build(
         "campaign": campaign,
         "live": live,
         "headline": headline,
+        "own_headline": _sum([row.figures for row in own_rows]) if own_rows else None,
+        "own_names": [row.name for row in own_rows],
+        "include_own": include_own,
         "title_units": [tree.units[uid]["name"] for uid in tops],
         "unit": tree.units[unit_id] if unit_id is not None else None,
-        "rows": rows,
+        "rows": [row for row in rows if not row.own],
+        "own_rows": own_rows,
         "reporting": reporting,
         "chart": chart,
         "supervision": groups,

@@ -1,5 +1,6 @@
 """Dashboard, reports and showcase pages: thin views over selectors."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -29,23 +30,53 @@ def _current_campaign() -> Campaign:
     return campaign
 
 
+def _dashboard_render(request, context: dict):
+    """The desk's page, or with ?screen=1 the wall screen's (one screen, no site header,
+    refreshing itself). ?own=1 puts the 本级 rows into the ranking."""
+    screen = request.GET.get("screen") == "1"
+    context["screen"] = screen
+    context["refresh_seconds"] = settings.DASHBOARD_SCREEN_REFRESH_SECONDS
+    toggled = request.GET.copy()
+    if context["include_own"]:
+        toggled.pop("own", None)
+    else:
+        toggled["own"] = "1"
+    context["own_toggle_query"] = toggled.urlencode()
+    plain = request.GET.copy()
+    plain.pop("screen", None)
+    context["desk_query"] = plain.urlencode()
+    plain["screen"] = "1"
+    context["screen_query"] = plain.urlencode()
+    template = "tallies/dashboard_screen.html" if screen else "tallies/dashboard.html"
+    return render(request, template, context)
+
+
 @login_required
 def dashboard(request):
     _require_dashboard_reader(request.user)
-    context = dashboard_build(user=request.user, campaign=_current_campaign())
+    context = dashboard_build(
+        user=request.user,
+        campaign=_current_campaign(),
+        include_own=request.GET.get("own") == "1",
+    )
     if context is None or not context["title_units"]:
         raise PermissionDenied
-    return render(request, "tallies/dashboard.html", context)
+    return _dashboard_render(request, context)
 
 
 @login_required
 def dashboard_unit(request, unit_id: int):
     _require_dashboard_reader(request.user)
-    context = dashboard_build(user=request.user, campaign=_current_campaign(), unit_id=unit_id)
+    context = dashboard_build(
+        user=request.user,
+        campaign=_current_campaign(),
+        unit_id=unit_id,
+        include_own=request.GET.get("own") == "1",
+    )
     if context is None:
         # Not one of the user's units: do not confirm it exists.
         raise Http404
-    return render(request, "tallies/dashboard.html", context)
+    return _dashboard_render(request, context)
 
 
 def _report_unit(user, unit_id: int) -> Unit:

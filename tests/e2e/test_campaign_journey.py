@@ -122,12 +122,12 @@ def test_a_campaign_from_a_citizens_phone_to_the_leaders_dashboard(
     # 5. The leader's dashboard shows the new totals.
     leader = watcher.attach(browser.new_page(viewport=DESKTOP, locale="zh-CN"))
     staff_login(leader, base, "leader", next_path="/dashboard/")
-    leader.wait_for_selector("#chart-daily canvas")
+    leader.wait_for_selector("#chart-daily svg")
     excellent_in_db = Suggestion.objects.filter(campaign=campaign, status=Status.EXCELLENT).count()
     total_in_db = Suggestion.objects.filter(campaign=campaign).count()
     assert excellent_in_db == 1
-    assert leader.locator('[data-figure="excellent"]').inner_text() == str(excellent_in_db)
-    assert leader.locator('[data-figure="total"]').inner_text() == str(total_in_db)
+    assert leader.locator('[data-figure="excellent"]').inner_text() == f"{excellent_in_db:,}"
+    assert leader.locator('[data-figure="total"]').inner_text() == f"{total_in_db:,}"
     shot(leader, "09-leader-dashboard")
     watcher.check(leader, "dashboard")
 

@@ -99,8 +99,8 @@ def test_the_dashboard_shows_the_citys_figures(client, personas, campaign, units
         start = html.index(marker) + len(marker)
         return html[start : html.index("<", start)]
 
-    assert figure("impl-excellent") == str(city.excellent)
-    assert figure("impl-adopted") == str(city.adopted)
-    assert figure("impl-overdue") == str(city.overdue)
-    assert figure("impl-adoption-rate") == f"{round(100 * city.adopted / city.excellent)}%"
+    assert figure("impl-excellent") == f"{city.excellent:,}"
+    assert figure("impl-adopted") == f"{city.adopted:,}"
+    assert figure("impl-overdue") == f"{city.overdue:,}"
+    assert figure("impl-adoption-rate") == f"{100 * city.adopted / city.excellent:.1f}%"
     assert 'id="implementation-table"' in html

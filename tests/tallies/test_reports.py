@@ -145,3 +145,20 @@ def test_a_run_key_is_one_report_per_unit_and_calls_without_one_store_a_new_repo
     report_generate(campaign_id=campaign.pk, unit_id=units["城区"].pk)
     report_generate(campaign_id=campaign.pk, unit_id=units["城区"].pk)
     assert Report.objects.filter(unit=units["城区"]).count() == 3
+
+
+def test_the_report_page_formats_figures_like_the_dashboard(client, units, campaign, personas):
+    from suggestions.demo.simulation import campaign_simulate
+
+    campaign_simulate(scale=0.01, slug=campaign.slug)  # ~1,540 ideas
+    city = units["晋城市"]
+    client.force_login(personas["leader"])
+    html = client.get(reverse("tallies:report", args=[city.pk])).content.decode()
+    ideas = Suggestion.objects.filter(campaign=campaign)
+    total, excellent = ideas.count(), ideas.filter(status=Status.EXCELLENT).count()
+    assert total >= 1000
+    stage = re.search(r'data-stage="0">([^<]*)<', html).group(1)
+    assert stage == f"{total:,}"
+    rate = re.search(r"<td>优秀率</td><td[^>]*>([^<]*)<", html).group(1)
+    assert rate == f"{excellent / total * 100:.1f}%"
+    assert "<h1" in html

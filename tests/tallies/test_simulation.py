@@ -1,7 +1,7 @@
 """The simulated campaign at scale 1 (154,069 ideas) and the agreement of every figure."""
 
 import io
-import json
+import re
 import threading
 
 import pytest
@@ -25,14 +25,15 @@ STATES = ("collected", "shortlisted", "excellent", "set_aside")
 def _figure(html, name):
     marker = f'data-figure="{name}">'
     start = html.index(marker) + len(marker)
-    return int(html[start : html.index("<", start)])
+    return int(html[start : html.index("<", start)].replace(",", ""))
 
 
 def _rows(html):
     """(unit name, total, collected, shortlisted, excellent, set aside) of the unit table."""
-    body = html.split('id="unit-table"')[1].split("</tbody>")[0].split("<tbody>")[1]
+    # Every body of the table: the units, then the 本级 rows (ideas filed on the city).
+    table = html.split('id="unit-table"')[1].split("</table>")[0]
     rows = []
-    for tr in body.split("<tr ")[1:]:
+    for tr in table.split("<tr ")[1:]:
         values = [int(v.split('"')[0]) for v in tr.split('data-value="')[1:]]
         rows.append(values[:5])
     return rows
@@ -102,11 +103,15 @@ def test_after_simulating_and_a_tally_the_dashboard_shows_the_seed_figures(
     zone = live.unit(units["晋城经济技术开发区"].pk)
     assert (zone.total, zone.excellent) == (SEED["zone_collected"], SEED["zone_excellent"])
     assert live.unit(units["城区"].pk).total == SEED["chengqu_collected"]
-    chart = json.loads(html.split('id="tallies-data" type="application/json">')[1].split("<")[0])
-    mini = next(item for item in chart["channel"] if item["name"] == Channel.MINI_PROGRAM.label)
-    assert mini["value"] == SEED["mini_program"]
-    received = dict(zip(chart["daily"]["days"], chart["daily"]["received"], strict=True))
-    days = sorted(day for day, n in received.items() if n)
+    channel = html.split('id="chart-channel">')[1].split("</ol>")[0]
+    bars = re.findall(
+        r'tallies-bar-label">([^<]*)</span>.*?tallies-bar-value">([\d,]+)', channel, re.S
+    )
+    mini = dict(bars)[str(Channel.MINI_PROGRAM.label)]
+    assert int(mini.replace(",", "")) == SEED["mini_program"]
+    daily = html.split('id="daily-table"')[1].split("</tbody>")[0]
+    received = re.findall(r'<td>([\d-]+)</td><td class="text-end">([\d,]+)</td>', daily)
+    days = sorted(day for day, n in received if n != "0")
     assert (days[0], days[-1], len(days)) == ("2021-02-26", "2021-03-17", 20)
     _agree(client, campaign)
 
