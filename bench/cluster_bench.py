@@ -84,6 +84,70 @@ class Cluster:
                 process.kill()
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _role_of(pid: int) -> str | None:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return None
+    for role in ("nginx", "gunicorn", "celery"):
+        if role in cmdline:
+            return role
+    return None
+
+
+def cpu_by_role(db_name: str) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of this bench's server processes: gunicorn (master and
+    workers), nginx, the Celery worker, and the PostgreSQL backends serving its
+    database (pg_stat_activity). The load clients are not counted."""
+    from benchlib import psql
+
+    by_role: dict[str, dict[int, float]] = {}
+    for pid in _descendants(os.getpid()):
+        role = _role_of(pid)
+        if role:
+            by_role.setdefault(role, {})[pid] = _cpu_seconds(pid)
+    backends = psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{db_name}'").split()  # noqa: S608 (our constant)
+    by_role["postgres"] = {int(pid): _cpu_seconds(int(pid)) for pid in backends}
+    return by_role
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """Per role, the CPU seconds spent between two samples (processes born since count
+    from zero, processes gone since are not counted)."""
+    return {
+        role: sum(cpu - before.get(role, {}).get(pid, 0.0) for pid, cpu in pids.items())
+        for role, pids in after.items()
+    }
+
+
 def run_one(mode: str, load_args: list[str]) -> None:
     """In a child process: bench/load with gunicorn_start replaced for the nginx modes."""
     sys.path.insert(0, str(BENCH))
@@ -91,6 +155,24 @@ def run_one(mode: str, load_args: list[str]) -> None:
 
     # A database of its own: bench/load's may be in use by a plain bench/load run.
     load_bench.DB_NAME = "jc_cluster_bench"
+    drive = load_bench.drive
+
+    def drive_measured(opts, ctx, phase, citizens, seconds, tally):
+        """bench/load's drive, with the server side's CPU per request printed."""
+        before = cpu_by_role(load_bench.DB_NAME)
+        result = drive(opts, ctx, phase, citizens, seconds, tally)
+        spent = cpu_spent(before, cpu_by_role(load_bench.DB_NAME))
+        answers = len(result["all"])
+        total = sum(spent.values())
+        cells = ", ".join(f"{role} {spent[role]:.1f}" for role in sorted(spent))
+        print(
+            f"  server CPU over {result['elapsed']:.1f} s: {total:.1f} s ({cells});"
+            f" {1000 * total / max(answers, 1):.2f} ms CPU per answer, {answers} answers",
+            flush=True,
+        )
+        return result
+
+    load_bench.drive = drive_measured
 
     if mode != "direct":
         nodes = int(mode.split("-")[1])
@@ -105,6 +187,7 @@ def run_one(mode: str, load_args: list[str]) -> None:
 
 
 SUMMARY = re.compile(r"^\s+(role \w+|overall)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", re.M)
+CPU = re.compile(r"server CPU over .*?([\d.]+) ms CPU per answer")
 
 
 def main() -> int:
@@ -156,6 +239,8 @@ def main() -> int:
         timed = "".join(output).rsplit("timed run:", 1)[-1]
         results[mode] = {m[0]: (float(m[1]), float(m[3])) for m in SUMMARY.findall(timed)}
         results[mode]["status"] = child.returncode
+        cpu = CPU.findall(timed)
+        results[mode]["cpu"] = float(cpu[-1]) if cpu else None
 
     print("\n=== summary (timed runs): req/s and p99 ms per role")
     roles = ["role citizen", "role desk", "role leader", "overall"]
@@ -165,7 +250,8 @@ def main() -> int:
             f"{figures[r][0]:>10.1f}{figures[r][1]:>10.0f}" if r in figures else f"{'-':>20}"
             for r in roles
         )
-        print(f"  {mode:10}{cells}   exit {figures['status']}")
+        cpu = f"{figures['cpu']:.2f}" if figures.get("cpu") is not None else "-"
+        print(f"  {mode:10}{cells}   CPU/answer {cpu} ms   exit {figures['status']}")
     if "direct" in results and "nginx-2" in results and "overall" in results["direct"]:
         direct, two = results["direct"]["overall"][0], results["nginx-2"].get("overall", (0,))[0]
         print(f"\n  nginx + 2 nodes vs 1 node direct: {100 * (two - direct) / direct:+.1f} % req/s")
