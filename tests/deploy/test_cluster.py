@@ -406,8 +406,19 @@ def cluster(static_root, tmp_path_factory):
 class Citizens:
     """Threads submitting the real form through nginx, each with its own session."""
 
-    def __init__(self, base: str, unit_ids: list[int], topic_ids: list[int], clients: int = 4):
+    def __init__(
+        self,
+        base: str,
+        unit_ids: list[int],
+        topic_ids: list[int],
+        clients: int = 4,
+        pause: float = 0.2,
+    ):
         self.base, self.unit_ids, self.topic_ids = base, unit_ids, topic_ids
+        # Between a client's submissions: a steady load whose follow-up work (a
+        # duplicate check each) the two worker nodes keep up with on any machine, so
+        # later scenarios do not start behind thousands of queued checks.
+        self.pause = pause
         # In every content: a second run's ideas are new, not repeats returning old receipts.
         self.run = secrets.token_hex(3)
         self.stop = threading.Event()
@@ -488,6 +499,7 @@ class Citizens:
                 continue
             with self.lock:
                 self.receipts.append((_receipt_of(location), time.monotonic()))
+            self.stop.wait(self.pause)
 
 
 def _choices(pg) -> tuple[list[int], list[int]]:
