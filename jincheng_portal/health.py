@@ -2,7 +2,8 @@
 
 /healthz   the process is alive and answering: no I/O at all, always 200.
 /readyz    this node can serve: the database answers, every migration of this code is
-           applied, Redis (broker and cache) answers when REDIS_URL is set, and the static
+           applied, this node's SECRET_KEY is the deployment's (see _check_signing_key),
+           Redis (broker and cache) answers when REDIS_URL is set, and the static
            manifest exists when DEBUG is off. 200 {"status": "ready", ...}, else 503 with
            {"status": "unready", "reason": ..., "checks": {...}}.
 
@@ -100,6 +101,71 @@ def _check_migrations() -> str | None:
     return None
 
 
+# A node with another SECRET_KEY than the rest would log staff out whenever nginx sends
+# them to it (sessions are signed) and break password-reset links. Detected through the
+# database all nodes share: the first node to be ready stores a value signed with its key
+# (SigningKeyProof); a node whose key or fallbacks verify neither of the latest two stored
+# values is not ready. Rotation (SECRET_KEY=new, SECRET_KEY_FALLBACKS=old): the first
+# rotated node verifies the stored value through its fallback and stores one signed with
+# its new key, so old and rotated nodes both stay ready, and a node still on the key
+# before the old one does not. A positive answer is kept for KEY_CHECK_CACHE_SECONDS.
+KEY_CHECK_SALT = "jincheng_portal.health.signing-key"
+KEY_CHECK_VALUE = "deployment"
+KEY_CHECK_CACHE_SECONDS = 30.0
+_key_checked_until = 0.0
+
+
+def _key_fingerprint(key: str) -> str:
+    """Short, one-way: safe to log, enough to tell two keys apart."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(KEY_CHECK_SALT, "fingerprint", secret=key).hexdigest()[:12]
+
+
+def _verifies(signed: str, key: str) -> bool:
+    from django.core.signing import BadSignature, Signer
+
+    try:
+        return Signer(key=key, salt=KEY_CHECK_SALT, fallback_keys=[]).unsign(signed) == (
+            KEY_CHECK_VALUE
+        )
+    except BadSignature:
+        return False
+
+
+def _check_signing_key() -> str | None:
+    global _key_checked_until
+    if time.monotonic() < _key_checked_until:
+        return None
+    from django.core.signing import Signer
+
+    from suggestions.models import SigningKeyProof
+
+    key, fallbacks = settings.SECRET_KEY, list(settings.SECRET_KEY_FALLBACKS)
+    try:
+        stored = list(SigningKeyProof.objects.order_by("-pk").values_list("signed", flat=True)[:2])
+        if not any(_verifies(value, key) for value in stored):
+            if stored and not any(_verifies(v, old) for v in stored for old in fallbacks):
+                return (
+                    f"SECRET_KEY (fingerprint {_key_fingerprint(key)}) is not the key of the"
+                    " other nodes: neither it nor SECRET_KEY_FALLBACKS verifies the value"
+                    " the deployment signed; every node needs the same SECRET_KEY"
+                )
+            # The first node, or the first one rotated to a new key: record ours.
+            signer = Signer(key=key, salt=KEY_CHECK_SALT, fallback_keys=[])
+            SigningKeyProof.objects.create(signed=signer.sign(KEY_CHECK_VALUE))
+            log.info("Signing key recorded (fingerprint %s)", _key_fingerprint(key))
+    except DatabaseError as exc:
+        return f"signing key unknown: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}"
+    _key_checked_until = time.monotonic() + KEY_CHECK_CACHE_SECONDS
+    return None
+
+
+def key_check_cache_clear() -> None:
+    global _key_checked_until
+    _key_checked_until = 0.0
+
+
 def _check_redis() -> str | None:
     url = settings.REDIS_URL
     if not url:
@@ -133,6 +199,10 @@ def readiness() -> tuple[bool, dict[str, str]]:
     checks["database"] = problem or "ok"
     # Without a database the migrations cannot be known: one reason is enough.
     checks["migrations"] = (_check_migrations() or "ok") if problem is None else "skipped"
+    # Its table is one of the migrations: asked only once they are applied.
+    checks["secret_key"] = (
+        (_check_signing_key() or "ok") if checks["migrations"] == "ok" else "skipped"
+    )
     if settings.REDIS_URL:
         redis_problem = _check_redis()
         if redis_problem and not settings.READYZ_REDIS_REQUIRED:

@@ -284,6 +284,9 @@ INTAKE_RATE_PER_PHONE_PER_DAY = env_int("INTAKE_RATE_PER_PHONE_PER_DAY", 5)
 INTAKE_RATE_LOOKUP_PER_IP_PER_HOUR = env_int("INTAKE_RATE_LOOKUP_PER_IP_PER_HOUR", 30)
 # Behind a reverse proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
 INTAKE_CLIENT_IP_META = env_str("INTAKE_CLIENT_IP_META", "REMOTE_ADDR")
+# Topics and units a citizen may pick (and the form's rendered options) are cached this
+# long per process: a unit retired in admin is refused by every node within it.
+INTAKE_CHOICES_CACHE_SECONDS = max(0, env_int("INTAKE_CHOICES_CACHE_SECONDS", 60))
 # After a failed publish, skip the broker for this long (per process).
 INTAKE_BROKER_BACKOFF_SECONDS = env_int("INTAKE_BROKER_BACKOFF_SECONDS", 10)
 INTAKE_IDEMPOTENCY_SECONDS = 24 * 3600

@@ -4,6 +4,7 @@ import time
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
@@ -27,9 +28,9 @@ from suggestions.models import IdentityType, Topic
 from units.models import Unit, UnitKind
 from units.search import unit_search_terms
 
-# Rendered fragments are kept per process for this long: units and topics change
-# rarely (in admin) and a minute's delay before a rename shows is acceptable.
-FRAGMENT_TTL_SECONDS = 60
+# Rendered fragments are kept per process as long as the choices they list
+# (INTAKE_CHOICES_CACHE_SECONDS): units and topics change rarely (in admin) and a
+# minute's delay before a rename shows is acceptable.
 _fragments: dict[tuple, tuple[float, str]] = {}
 
 
@@ -39,7 +40,7 @@ def _cached(key: tuple, build) -> str:
     if hit and hit[0] > now:
         return hit[1]
     html = build()
-    _fragments[key] = (now + FRAGMENT_TTL_SECONDS, html)
+    _fragments[key] = (now + settings.INTAKE_CHOICES_CACHE_SECONDS, html)
     return html
 
 

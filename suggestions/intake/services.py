@@ -101,9 +101,9 @@ def campaign_cache_clear() -> None:
         _blocks.clear()
 
 
-# Topics and units a citizen may pick, per process for a minute: looked up on
-# every submission, edited rarely (a unit retired in admin is refused within a minute).
-CHOICES_CACHE_SECONDS = 60
+# Topics and units a citizen may pick, per process for INTAKE_CHOICES_CACHE_SECONDS (a
+# minute): looked up on every submission, edited rarely (a unit retired in admin is
+# refused by every node within that time).
 _choices_cache: dict[str, tuple[float, dict]] = {}
 
 
@@ -113,7 +113,7 @@ def _choices(name: str, load: Callable[[], Iterable[Model]]) -> dict:
     if hit and hit[0] > now:
         return hit[1]
     objects = {obj.pk: obj for obj in load()}
-    _choices_cache[name] = (now + CHOICES_CACHE_SECONDS, objects)
+    _choices_cache[name] = (now + settings.INTAKE_CHOICES_CACHE_SECONDS, objects)
     return objects
 
 

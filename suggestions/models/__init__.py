@@ -35,6 +35,7 @@ from suggestions.models.intake import (  # noqa: F401
     PaperSuggestion,
 )
 from suggestions.models.notices import OutcomeNotice  # noqa: F401
+from suggestions.models.operations import SigningKeyProof  # noqa: F401
 from suggestions.models.screening import PersonalDataAccess, Score, UnitReport  # noqa: F401
 from suggestions.models.tallies import Dimension, Report, ReportScope, Tally, TallyRun  # noqa: F401
 from suggestions.models.triage import SetAsideReason  # noqa: F401

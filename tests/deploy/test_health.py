@@ -4,11 +4,13 @@ import json
 import subprocess
 import sys
 
+import psycopg2
 import pytest
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 
 from jincheng_portal import health
+from suggestions.models import SigningKeyProof
 from tests.deploy.conftest import Node, free_port, production_env
 from tests.hardening.conftest import PROJECT_DIR
 
@@ -16,9 +18,11 @@ from tests.hardening.conftest import PROJECT_DIR
 @pytest.fixture(autouse=True)
 def _fresh_migration_plan():
     health.migrations_cache_clear()
+    health.key_check_cache_clear()
     health._last_ready = None  # each test starts with no state logged yet
     yield
     health.migrations_cache_clear()
+    health.key_check_cache_clear()
 
 
 def test_healthz_answers_alive_without_touching_the_database(client):
@@ -51,6 +55,49 @@ def test_readyz_is_ready_on_a_migrated_database(client, db):
     assert body["status"] == "ready"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["migrations"] == "ok"
+    assert body["checks"]["secret_key"] == "ok"
+
+
+def _ready(client) -> tuple[int, str]:
+    health.key_check_cache_clear()  # another node, in effect: a process of its own
+    response = client.get("/readyz")
+    return response.status_code, response.json()["checks"]["secret_key"]
+
+
+KEYS = [f"key-{n}-" + "x" * 50 for n in range(4)]
+
+
+def test_readyz_refuses_a_node_with_another_secret_key(client, db, caplog):
+    with override_settings(SECRET_KEY=KEYS[0]):
+        assert _ready(client) == (200, "ok")  # the first node records its key
+    with override_settings(SECRET_KEY=KEYS[1]):
+        status, reason = _ready(client)
+        assert status == 503
+        assert "SECRET_KEY" in reason
+        assert health._key_fingerprint(KEYS[1]) in reason  # which key, never the key
+        assert KEYS[1] not in json.dumps(client.get("/readyz").json())
+        assert "Not ready: SECRET_KEY" in caplog.text
+    with override_settings(SECRET_KEY=KEYS[0]):
+        assert _ready(client) == (200, "ok")
+    assert SigningKeyProof.objects.count() == 1  # a refused node records nothing
+
+
+def test_readyz_keeps_old_and_rotated_nodes_ready_during_a_key_rotation(client, db):
+    old, new, newer = KEYS[0], KEYS[1], KEYS[2]
+    with override_settings(SECRET_KEY=old):
+        assert _ready(client)[0] == 200
+    with override_settings(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old]):
+        assert _ready(client)[0] == 200  # verified through the fallback, records `new`
+    with override_settings(SECRET_KEY=old):
+        assert _ready(client)[0] == 200  # a node not yet restarted
+    with override_settings(SECRET_KEY=new):
+        assert _ready(client)[0] == 200  # the fallback removed at the end
+    with override_settings(SECRET_KEY=newer, SECRET_KEY_FALLBACKS=[new]):
+        assert _ready(client)[0] == 200  # the next rotation
+    with override_settings(SECRET_KEY=old):
+        assert _ready(client)[0] == 503  # two keys ago: a stale env file
+    with override_settings(SECRET_KEY=KEYS[3], SECRET_KEY_FALLBACKS=[old]):
+        assert _ready(client)[0] == 503  # its fallback is no longer the deployment's
 
 
 def test_readyz_names_an_unapplied_migration(client, db):
@@ -82,7 +129,9 @@ def test_readyz_is_unready_while_redis_is_unreachable(client, db, caplog):
         assert response.json()["checks"]["redis"].startswith("redis unreachable")
     # Polled every second: said once as a warning, not an ERROR per poll.
     assert not [r for r in caplog.records if r.name == "django.request"]
-    assert [r.levelname for r in caplog.records if r.name == "jincheng_portal.health"] == [
+    said = [r for r in caplog.records if r.name == "jincheng_portal.health"]
+    # (the first probe of the test database also records its signing key, at INFO)
+    assert [r.levelname for r in said if not r.getMessage().startswith("Signing key")] == [
         "WARNING"
     ]
     with override_settings(REDIS_URL=closed, READYZ_REDIS_REQUIRED=False):
@@ -160,6 +209,7 @@ def test_production_node_goes_unready_when_its_database_stops_and_back(
         assert node.get("/readyz").json()["checks"] == {
             "database": "ok",
             "migrations": "ok",
+            "secret_key": "ok",
             "redis": "ok" if env.get("REDIS_URL") else "skipped",
             "static": "ok",
         }
@@ -172,3 +222,54 @@ def test_production_node_goes_unready_when_its_database_stops_and_back(
         assert "Not ready: database unreachable" in node.log()
     finally:
         node.stop()
+
+
+@pytest.mark.services
+def test_production_node_with_another_key_or_a_missing_migration_is_never_ready(
+    private_postgres, static_root, tmp_path
+):
+    """gunicorn nodes (DEBUG off) on one database: the second has another SECRET_KEY, the
+    third runs where a migration is not applied. Neither becomes ready; each says why."""
+    url = private_postgres.url
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=PROJECT_DIR,
+        env=production_env(DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+        cursor.execute("DELETE FROM suggestions_signingkeyproof")  # an earlier node's key
+    conn.close()
+    env = production_env(DATABASE_URL=url, STATIC_ROOT=str(static_root))
+    first = Node(env=env, log_path=tmp_path / "first.log")
+    other = Node(
+        env={**env, "SECRET_KEY": "another" + env["SECRET_KEY"]}, log_path=tmp_path / "other.log"
+    )
+    late = Node(env=env, log_path=tmp_path / "late.log")
+    try:
+        first.start()
+        other.start(wait_ready=False)
+        answer = other.wait(lambda r: r.status_code == 503).json()
+        assert answer["status"] == "unready"
+        assert answer["reason"].startswith("SECRET_KEY (fingerprint ")
+        assert "Not ready: SECRET_KEY (fingerprint" in other.log()
+        assert first.get("/readyz").status_code == 200
+
+        with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM django_migrations WHERE id = (SELECT max(id) FROM django_migrations"
+                " WHERE app = 'suggestions') RETURNING name"
+            )
+            (latest,) = cursor.fetchone()
+        conn.close()
+        late.start(wait_ready=False)
+        answer = late.wait(lambda r: r.status_code == 503).json()
+        assert f"suggestions.{latest}" in answer["reason"]
+        assert answer["checks"]["secret_key"] == "skipped"
+        assert f"Not ready: 1 unapplied migration(s): suggestions.{latest}" in late.log()
+    finally:
+        for node in (first, other, late):
+            node.stop()
