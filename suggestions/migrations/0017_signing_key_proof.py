@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("suggestions", "0014_implementation"),
+        ("suggestions", "0016_excellent_unit_index"),
     ]
 
     operations = [
