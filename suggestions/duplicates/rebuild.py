@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from suggestions.duplicates.algorithm import (
     group_texts,
 )
-from suggestions.duplicates.decisions import _apply_merge, _apply_split
+from suggestions.duplicates.decisions import _apply_merge, _apply_represent, _apply_split
 from suggestions.duplicates.services import comparable_text, duplicate_checks_lock, duplicate_config
 from suggestions.models import (
     Campaign,
@@ -244,6 +244,8 @@ def _replay_decisions(campaign: Campaign) -> int:
         suggestion = Suggestion.objects.get(pk=decision.suggestion_id)
         if decision.action == DuplicateAction.SPLIT:
             _apply_split(suggestion)
+        elif decision.action == DuplicateAction.REPRESENT:
+            _apply_represent(suggestion)
         elif decision.to_representative_id:
             target = Suggestion.objects.get(pk=decision.to_representative_id)
             _apply_merge([suggestion], target.duplicate_of_id or target.pk)

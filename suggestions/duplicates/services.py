@@ -30,6 +30,7 @@ from suggestions.duplicates.algorithm import (
     is_sentence_key,
     minhash,
     normalised_sentences,
+    other_groups,
     sentence_keys,
     shingles,
     signature_bytes,
@@ -37,6 +38,7 @@ from suggestions.duplicates.algorithm import (
 from suggestions.models import (
     Campaign,
     DuplicateBand,
+    DuplicateMergeProposal,
     DuplicateSignature,
     Suggestion,
 )
@@ -141,6 +143,35 @@ def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Sh
     return sentences, norm, shingles(norm, config, sentences=sentences)
 
 
+# A new idea that resembles more groups than this proposes only the best few.
+MAX_PROPOSALS = 3
+
+
+def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups):
+    """The other groups the idea also matches become proposals for the desk, not merges."""
+    found = other_groups(
+        mine,
+        joined=joined,
+        candidates=candidates,
+        representatives=representatives,
+        config=duplicate_config(),
+        groups=groups,
+    )[:MAX_PROPOSALS]
+    DuplicateMergeProposal.objects.bulk_create(
+        [
+            DuplicateMergeProposal(
+                campaign_id=campaign_id,
+                via_id=pk,
+                first_id=joined,
+                second_id=group,
+                similarity=round(score, 4),
+            )
+            for group, _other, score in found
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig) -> int:
     sentences, norm, mine = _features(content, config)
     key = exact_key(norm)
@@ -214,6 +245,8 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     Suggestion.objects.filter(pk=pk).update(
         duplicate_of_id=representative, duplicate_similarity=similarity_value
     )
+    if match is not None and not match.exact:
+        _propose_merges(pk, campaign_id, representative, mine, candidates, representatives, groups)
     # Normally nothing to replace: an unchecked idea has no index rows yet.
     DuplicateBand.objects.filter(suggestion_id=pk).delete()
     DuplicateSignature.objects.bulk_create(

@@ -5,7 +5,9 @@ tables let a new idea find its earlier look-alikes with two indexed look-ups, an
 the history of what screeners changed. Written only by suggestions.duplicates.services.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from suggestions.models.core import Campaign, DecisionRecord, Suggestion
@@ -69,6 +71,7 @@ class DuplicateAction(models.TextChoices):
     CONFIRM = "confirm", _("确认重复")
     SPLIT = "split", _("拆分出组")
     MERGE = "merge", _("并入重复组")
+    REPRESENT = "represent", _("设为代表")
 
 
 class DuplicateDecision(DecisionRecord):
@@ -112,3 +115,67 @@ class DuplicateDecision(DecisionRecord):
 
     def __str__(self):
         return f"{self.suggestion_id}: {self.action}"
+
+
+class MergeProposalStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    ACCEPTED = "accepted", _("已合并")
+    REJECTED = "rejected", _("不合并")
+
+
+class DuplicateMergeProposal(models.Model):
+    """A later idea resembles two groups: a proposal to bring them together.
+
+    The check never merges groups on its own (a link through one idea can join ideas that
+    are not alike); the idea joins its best group and the other group is proposed here,
+    for a screener to accept or reject on the desk. Written by the duplicate services.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # The idea that resembles both groups.
+    via = models.ForeignKey(
+        Suggestion, verbose_name=_("关联金点子"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The representatives when the proposal was made (the groups it would bring together).
+    first = models.ForeignKey(
+        Suggestion, verbose_name=_("重复组一"), on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        Suggestion, verbose_name=_("重复组二"), on_delete=models.CASCADE, related_name="+"
+    )
+    similarity = models.FloatField(_("相似度"))
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=MergeProposalStatus.choices,
+        default=MergeProposalStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重复组合并建议")
+        verbose_name_plural = _("重复组合并建议")
+        constraints = [
+            # One proposal per idea and other group: a re-run of the check adds nothing.
+            models.UniqueConstraint(fields=["via", "second"], name="dupmerge_via_second"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MergeProposalStatus.values),
+                name="dupmerge_status_valid",
+            ),
+        ]
+        indexes = [
+            # The desk's list: WHERE campaign = ? AND status = 'pending' ORDER BY id.
+            models.Index(fields=["campaign", "status", "id"], name="dupmerge_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} + {self.second_id} ({self.status})"
