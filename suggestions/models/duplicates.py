@@ -13,6 +13,33 @@ from django.utils.translation import gettext_lazy as _
 from suggestions.models.core import Campaign, DecisionRecord, Suggestion
 
 
+class IndexKeysField(models.Field):
+    """An idea's LSH band and sentence keys, sorted: bigint[] on PostgreSQL (with a GIN
+    index, see migration 0016), comma-separated text elsewhere (SQLite looks keys up in
+    DuplicateBand instead)."""
+
+    description = "a sorted list of 64-bit index keys"
+
+    def db_type(self, connection):
+        return "bigint[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        keys = [int(key) for key in value]
+        return keys if connection.vendor == "postgresql" else ",".join(map(str, keys))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, list):
+            return value
+        return [int(key) for key in value.split(",") if key]
+
+    def to_python(self, value):
+        if value is None or isinstance(value, list):
+            return value
+        return [int(key) for key in str(value).split(",") if key]
+
+
 class DuplicateSignature(models.Model):
     """One checked idea's exact-repeat key (hash of its normalised text) and signature."""
 
@@ -28,6 +55,10 @@ class DuplicateSignature(models.Model):
     # MinHash signature (num_perm little-endian uint32): candidates from the bands are
     # compared exactly only when enough values agree.
     minhash = models.BinaryField()
+    # The idea's index keys (LSH bands, then sentence keys), one row per idea: on
+    # PostgreSQL, candidates are found with keys && ARRAY[...] through a GIN index, which
+    # takes a fraction of the space of one row per key (docs/duplicates.md, "Storage").
+    keys = IndexKeysField(default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -42,7 +73,8 @@ class DuplicateSignature(models.Model):
 
 
 class DuplicateBand(models.Model):
-    """One LSH band key of a checked idea; ideas sharing a key are compared exactly."""
+    """One index key of a checked idea, one row per key: the look-up table on databases
+    other than PostgreSQL (SQLite). Empty on PostgreSQL, which uses DuplicateSignature.keys."""
 
     id = models.BigAutoField(primary_key=True)
     # Derived data: no database constraints (per-row checks at COMMIT of a rebuild's
