@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, is_sentence_key
+from suggestions.duplicates.index import index_entries, index_keys
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
     suggestion_check_duplicates,
     suggestions_check_unchecked,
 )
-from suggestions.duplicates.index import index_entries, index_keys
 from suggestions.models import DuplicateBand, DuplicateSignature, Suggestion
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.evalset_hard import build_hard_set
