@@ -63,10 +63,7 @@ def campaign_rebuild_duplicates(
     representative_ids = ids[grouping.representative]
     with transaction.atomic():
         duplicate_checks_lock(campaign.pk)
-        DuplicateBand.objects.filter(campaign=campaign)._raw_delete(DuplicateBand.objects.db)
-        DuplicateSignature.objects.filter(campaign=campaign)._raw_delete(
-            DuplicateSignature.objects.db
-        )
+        _remove_index(campaign)
         say("old index removed")
         with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand]):
             _write_index(campaign.pk, ids, grouping)
@@ -86,6 +83,29 @@ def campaign_rebuild_duplicates(
 
 
 _CHUNK = 20_000
+
+
+def _remove_index(campaign: Campaign) -> None:
+    """Remove the campaign's index entries.
+
+    On PostgreSQL, when no other campaign is indexed, TRUNCATE: deleted rows would stay in
+    the files as dead tuples until a VACUUM FULL, so every rebuild would leave the table
+    about twice its live size (measured: 321 MB instead of 160 MB at 150,000 ideas).
+    """
+    if (
+        connection.vendor == "postgresql"
+        and not DuplicateSignature.objects.exclude(campaign=campaign).exists()
+        and not DuplicateBand.objects.exclude(campaign=campaign).exists()
+    ):
+        tables = [DuplicateSignature._meta.db_table, DuplicateBand._meta.db_table]
+        with connection.cursor() as cursor:
+            # Deferred foreign-key checks of rows written earlier in this transaction must
+            # run first: TRUNCATE refuses a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        return
+    DuplicateBand.objects.filter(campaign=campaign)._raw_delete(DuplicateBand.objects.db)
+    DuplicateSignature.objects.filter(campaign=campaign)._raw_delete(DuplicateSignature.objects.db)
 
 
 @contextmanager

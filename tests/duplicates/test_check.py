@@ -242,3 +242,17 @@ def test_the_look_up_rows_mirror_the_key_arrays_where_the_database_uses_them(mak
     else:
         assert rows == index_entries()
     assert {pk for pk, _key in index_entries()} == {idea.pk for idea in ideas}
+
+
+def test_a_rebuild_keeps_the_index_of_other_campaigns(make_idea, other_campaign, campaign):
+    here = [make_idea(PARK), make_idea(PARK_EDITED)]
+    elsewhere = make_idea(PARKING, target=other_campaign)
+    suggestions_check_unchecked()
+    theirs = index_entries(other_campaign.pk)
+    assert theirs and {pk for pk, _key in theirs} == {elsewhere.pk}
+
+    campaign_rebuild_duplicates(campaign=campaign)
+
+    assert index_entries(other_campaign.pk) == theirs
+    assert {pk for pk, _key in index_entries(campaign.pk)} == {idea.pk for idea in here}
+    assert reload(here[1]).duplicate_of_id == here[0].pk
