@@ -215,18 +215,22 @@ class DuplicateAdminMixin:
         may decide, its unit and group, each ticked; unticked members are left out."""
         members = list(
             members.select_related(None)
-            .select_related("unit", "duplicate_of")
-            .only(
-                "pk",
-                "receipt",
-                "title",
-                "status",
-                "duplicate_of_id",
-                "duplicate_of__receipt",
-                "unit__name",
-            )
+            .select_related("unit")
+            .only("pk", "receipt", "title", "status", "duplicate_of_id", "unit__name")
             .order_by("duplicate_of_id", "pk")
         )
+        # A group is named by its representative only when that idea is listed here too:
+        # another unit's representative is not named.
+        receipts = {member.pk: member.receipt for member in members}
+        for member in members:
+            if member.duplicate_of_id == member.pk:
+                member.group_label = gettext("代表")
+            elif member.duplicate_of_id in receipts:
+                member.group_label = gettext("%(receipt)s 组") % {
+                    "receipt": receipts[member.duplicate_of_id]
+                }
+            else:
+                member.group_label = gettext("代表为其他单位的建议")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -346,3 +346,22 @@ def test_a_bad_proposal_id_is_a_clean_404(client, personas, bridge, bad):
     client.force_login(personas["screener_chengqu"])
     response = client.post(reverse(PROPOSALS), {"proposal": bad, "op": "accept"})
     assert response.status_code == 404
+
+
+def test_the_confirmation_page_does_not_name_another_units_representative(
+    client, personas, make_idea
+):
+    elsewhere = make_idea(PARK, unit="泽州县", title="泽州县的标题")
+    here = make_idea(PARK_2, unit="城区")
+    suggestions_check_unchecked()
+    assert fresh(here).duplicate_of_id == elsewhere.pk
+    client.force_login(personas["screener_chengqu"])
+
+    response = client.post(
+        reverse(CHANGELIST), {"action": "shortlist_groups", "_selected_action": [here.pk]}
+    )
+
+    html = response.content.decode()
+    assert here.receipt in html
+    assert elsewhere.receipt not in html and "泽州县的标题" not in html
+    assert "代表为其他单位的建议" in html
