@@ -136,6 +136,11 @@ def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
+        # Fresh statistics: with those of the emptied table the planner combines the
+        # campaign btree (every row of the campaign) with the GIN look-up, and a check
+        # takes 25-90 ms instead of under 1 ms (measured at 300,000 ideas).
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
 
 
 def _write_index(campaign_id: int, ids: np.ndarray, grouping: Grouping) -> None:
