@@ -7,9 +7,10 @@ Makes N short Chinese ideas (deterministic) with planted duplicates, then measur
   1. the vectorised grouping alone (time, peak memory of a child process, recall on
      planted duplicates);
   2. with a database: loading them as one campaign, `manage.py find_duplicates` (time and
-     peak memory of that process), and the incremental check of new ideas against the
-     full campaign (p50/p95/max per idea). The database is created if missing and the
-     bench campaign in it is replaced. Without DATABASE_URL only part 1 runs.
+     peak memory of that process, which it prints), the index's size on disk (PostgreSQL),
+     and the incremental check of new ideas against the full campaign (p50/p95/max per idea).
+     The database must exist (createdb); it is migrated and its bench campaign replaced.
+     Without DATABASE_URL only part 1 runs.
 """
 
 import argparse
@@ -154,6 +155,22 @@ def pure_rebuild(n):
     }))  # fmt: skip
 
 
+def index_size_mb(connection):
+    """The duplicate index's tables with their indexes and TOAST, in MB (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return None
+    from suggestions.models import DuplicateBand, DuplicateSignature
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        for model in (DuplicateSignature, DuplicateBand):
+            table = model._meta.db_table
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes[table] = round(cursor.fetchone()[0] / 2**20, 1)
+    sizes["total"] = round(sum(sizes.values()), 1)
+    return sizes
+
+
 def database_part(n, probes):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jincheng_portal.settings")
     import django
@@ -220,6 +237,7 @@ def database_part(n, probes):
     )  # fmt: skip
     rebuild_seconds = time.perf_counter() - started
     print(run.stdout, flush=True)
+    index_mb = index_size_mb(connection)
 
     ids = list(
         Suggestion.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)
@@ -245,6 +263,7 @@ def database_part(n, probes):
     return {
         "database": connection.vendor,
         "rebuild_seconds_wall": round(rebuild_seconds, 1),
+        "index_mb_on_disk": index_mb,
         "rebuild_planted": len(hits),
         "rebuild_recall": round(sum(hits) / len(hits), 4),
         "incremental_checks": len(timings),

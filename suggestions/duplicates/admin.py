@@ -1,25 +1,43 @@
 """Duplicate-group pieces of the Suggestion admin (mixed into suggestions.screening.admin).
 
 The Suggestion admin itself belongs to suggestions/screening/admin.py. This module offers a mixin
-with a list filter, a group-size column, a read-only group panel for the detail page and
-three actions (confirm / split off / merge) that call suggestions.duplicates.services.
+with a list filter, a group-size column, a group panel for the detail page that shows why
+each member is in the group (shared text marked, similarity, places), the group actions
+(confirm / split off / merge / choose the representative) that call
+suggestions.duplicates.decisions, the confirmation page of the whole-group decisions and the
+desk's page of merge proposals. Every idea shown is one the user may see
+(suggestions.common.scoping); user text is escaped by format_html, never marked safe.
 """
 
 from django.contrib import admin, messages
-from django.urls import NoReverseMatch, reverse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
+from jincheng_portal.admin_params import parse_id
 from suggestions.common.admin import ReadOnlyAdminMixin
 from suggestions.common.scoping import suggestion_visible_flag
 from suggestions.duplicates.decisions import (
     DuplicateDecisionRefused,
     duplicate_group_confirm,
+    duplicate_group_set_representative,
     duplicate_group_split,
     duplicates_merge,
+    merge_proposal_accept,
+    merge_proposal_reject,
 )
-from suggestions.duplicates.selectors import duplicate_group_for, with_group_size
+from suggestions.duplicates.explain import explain
+from suggestions.duplicates.selectors import (
+    duplicate_group_for,
+    merge_proposals_for,
+    with_group_size,
+)
+from suggestions.duplicates.services import comparable_text, duplicate_config
 from suggestions.models import DuplicateDecision, repeat_q, representative_q
 from suggestions.privacy.services import mask_name, mask_phone
 
@@ -49,7 +67,20 @@ class DuplicateAdminMixin:
         "confirm_duplicate_group",
         "split_from_duplicate_group",
         "merge_duplicates",
+        "set_duplicate_representative",
     ]
+    # Members explained in the panel (each costs one comparison of two texts).
+    why_limit = 30
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view(
+            require_http_methods(["GET", "POST"])(self.proposals_view)
+        )
+        return [
+            path("duplicates/proposals/", view, name=f"{info}_duplicate_proposals"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         return with_group_size(super().get_queryset(request))
@@ -80,9 +111,11 @@ class DuplicateAdminMixin:
         if obj.duplicate_of_id is None:
             return _("尚未查重。")
         # No viewer (an object not loaded through get_object): show nobody's ideas.
-        group = duplicate_group_for(suggestion=obj, user=getattr(obj, "viewer", None))
+        viewer = getattr(obj, "viewer", None)
+        group = duplicate_group_for(suggestion=obj, user=viewer)
+        proposals = _proposals_note(obj, viewer)
         if not group.shown and not group.hidden:
-            return _("没有重复项。")
+            return format_html("{}{}", _("没有重复项。"), proposals)
         others = (
             format_html(
                 '<p class="duplicate-group-others">{}</p>',
@@ -92,7 +125,7 @@ class DuplicateAdminMixin:
             else ""
         )
         if not group.shown:
-            return others
+            return format_html("{}{}", others, proposals)
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -113,7 +146,8 @@ class DuplicateAdminMixin:
         )
         return format_html(
             '<table class="duplicate-group"><thead><tr><th>{}</th><th></th><th>{}</th>'
-            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}",
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            "{}{}{}",
             _("回执号"),
             _("建议单位"),
             _("姓名"),
@@ -122,6 +156,8 @@ class DuplicateAdminMixin:
             _("状态"),
             rows,
             others,
+            _why(obj, group.shown[: self.why_limit]),
+            proposals,
         )
 
     @admin.action(description=_("确认为重复（记录在案）"), permissions=["decide"])
@@ -156,6 +192,181 @@ class DuplicateAdminMixin:
             gettext("已并入 %(n)d 条。") % {"n": len(decisions)},
             messages.SUCCESS,
         )
+
+    @admin.action(description=_("设为所在重复组的代表"), permissions=["decide"])
+    def set_duplicate_representative(self, request, queryset):
+        chosen = list(queryset.order_by("pk")[:2])
+        if len(chosen) != 1:
+            self.message_user(request, _("请只选择一条金点子作为代表。"), messages.WARNING)
+            return
+        try:
+            duplicate_group_set_representative(suggestion=chosen[0], user=request.user)
+        except DuplicateDecisionRefused as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            gettext("%(receipt)s 已设为其重复组的代表。") % {"receipt": chosen[0].receipt},
+            messages.SUCCESS,
+        )
+
+    def group_decision_confirmation(self, request, members, *, action: str, title: str):
+        """The page a whole-group decision shows before it applies: every member the user
+        may decide, its unit and group, each ticked; unticked members are left out."""
+        members = list(
+            members.select_related(None)
+            .select_related("unit")
+            .only("pk", "receipt", "title", "status", "duplicate_of_id", "unit__name")
+            .order_by("duplicate_of_id", "pk")
+        )
+        # A group is named by its representative only when that idea is listed here too:
+        # another unit's representative is not named.
+        receipts = {member.pk: member.receipt for member in members}
+        for member in members:
+            if member.duplicate_of_id == member.pk:
+                member.group_label = gettext("代表")
+            elif member.duplicate_of_id in receipts:
+                member.group_label = gettext("%(receipt)s 组") % {
+                    "receipt": receipts[member.duplicate_of_id]
+                }
+            else:
+                member.group_label = gettext("代表为其他单位的建议")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "action": action,
+            "members": members,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/suggestion/group_decision.html", context
+        )
+
+    # -- merge proposals: a later idea resembling two groups --
+    def proposals_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        proposals = merge_proposals_for(user=request.user)
+        if request.method == "POST":
+            if not self.has_decide_permission(request):
+                raise PermissionDenied
+            proposal_id = parse_id(request.POST.get("proposal", ""))
+            # Only a proposal this user may see: another unit's proposal is "not found".
+            proposal = proposals.filter(pk=proposal_id).first() if proposal_id else None
+            if proposal is None:
+                raise Http404(gettext("没有找到这条合并建议，或它已处理过。"))
+            decide = (
+                merge_proposal_accept
+                if request.POST.get("op") == "accept"
+                else merge_proposal_reject
+            )
+            try:
+                decide(proposal=proposal, user=request.user)
+            except DuplicateDecisionRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, gettext("已处理合并建议。"))
+            return HttpResponseRedirect(request.path)
+        rows = [_proposal_row(proposal) for proposal in proposals[:100]]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("重复组合并建议"),
+            "rows": rows,
+            "can_decide": self.has_decide_permission(request),
+        }
+        return TemplateResponse(
+            request, "admin/suggestions/suggestion/duplicate_proposals.html", context
+        )
+
+
+def _marked(segments):
+    """Text runs with the shared ones in <mark> (every run escaped)."""
+    return format_html_join(
+        "",
+        "{}",
+        ((format_html("<mark>{}</mark>", text) if shared else text,) for text, shared in segments),
+    )
+
+
+def _places_text(places) -> str:
+    return "、".join(places) if places else gettext("未提到地点")
+
+
+def _why(obj, members):
+    """Why each member is in the group: its text with what it shares with this idea marked,
+    the similarity and the places each names."""
+    if not members:
+        return ""
+    config = duplicate_config()
+    mine = comparable_text(obj.content)
+    blocks = []
+    for member in members:
+        why = explain(comparable_text(member.content), mine, config)
+        head = gettext(
+            "%(receipt)s · 相似度 %(score).2f（重合 %(jaccard).2f，包含 %(containment).2f）"
+            " · 本条地点：%(mine)s · 该条地点：%(theirs)s"
+        ) % {
+            "receipt": member.receipt,
+            "score": why.score,
+            "jaccard": why.jaccard,
+            "containment": why.containment,
+            "mine": _places_text(why.places_b),
+            "theirs": _places_text(why.places_a),
+        }
+        blocks.append((head, _marked(why.segments_a)))
+    return format_html(
+        '<div class="duplicate-why"><h3>{}</h3>{}</div>',
+        gettext("为什么归为一组（与本条相同的文字已标出）"),
+        format_html_join(
+            "",
+            '<div class="duplicate-why-item"><p class="duplicate-why-head">{}</p>'
+            '<p class="duplicate-why-text">{}</p></div>',
+            blocks,
+        ),
+    )
+
+
+def _proposals_note(obj, viewer):
+    if viewer is None:
+        return ""
+    count = merge_proposals_for(user=viewer, via=obj).count()
+    if not count:
+        return ""
+    try:
+        url = reverse("admin:suggestions_suggestion_duplicate_proposals")
+    except NoReverseMatch:
+        return ""
+    return format_html(
+        '<p class="duplicate-proposals-note">{} <a href="{}">{}</a></p>',
+        gettext("这条金点子与另一个重复组也相似，有 %(n)d 条合并建议待处理。") % {"n": count},
+        url,
+        gettext("查看合并建议"),
+    )
+
+
+def _proposal_row(proposal):
+    config = duplicate_config()
+    first, second = proposal.first.duplicate_of, proposal.second.duplicate_of
+    via = proposal.via
+    why_first = explain(comparable_text(via.content), comparable_text(first.content), config)
+    why_second = explain(comparable_text(via.content), comparable_text(second.content), config)
+    return {
+        "proposal": proposal,
+        "via": via,
+        "first": first,
+        "second": second,
+        "first_size": type(first).objects.filter(duplicate_of_id=first.pk).count(),
+        "second_size": type(second).objects.filter(duplicate_of_id=second.pk).count(),
+        "first_text": _marked(why_first.segments_b),
+        "second_text": _marked(why_second.segments_b),
+        "first_score": f"{why_first.score:.2f}",
+        "second_score": f"{why_second.score:.2f}",
+        "first_places": _places_text(why_first.places_b),
+        "second_places": _places_text(why_second.places_b),
+        "via_places": _places_text(why_first.places_a),
+    }
 
 
 class DuplicateDecisionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -425,6 +425,39 @@ def best_match(
     return None
 
 
+def other_groups(
+    new: Shingles,
+    *,
+    joined: int | None,
+    candidates: Iterable[tuple[int, Shingles]],
+    representatives: Mapping[int, int],
+    config: DuplicateConfig,
+    groups: Mapping[int, Shingles] | None = None,
+) -> list[tuple[int, int, float]]:
+    """Groups besides the one joined that the new idea also matches (best first).
+
+    The rule joins one group only; these are offered to screeners as merge proposals,
+    never merged on their own. Each entry is (that group's representative, the matching
+    candidate, the score); a group whose representative conflicts with the new idea
+    (places, contrast terms, asks) is left out, as ``best_match`` would leave it.
+    """
+    best: dict[int, tuple[float, int]] = {}
+    for other_id, other in candidates:
+        group = representatives.get(other_id) or other_id
+        if group == joined:
+            continue
+        sim = match_score(new, other, config)
+        if sim <= 0:
+            continue
+        rep = (groups or {}).get(other_id)
+        if rep is not None and conflict_reason(new, rep, config):
+            continue
+        if group not in best or (-sim, other_id) < (-best[group][0], best[group][1]):
+            best[group] = (sim, other_id)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return [(group, other_id, sim) for group, (sim, other_id) in ranked]
+
+
 class MemoryIndex:
     """The per-idea check against an index held in memory, without a database.
 

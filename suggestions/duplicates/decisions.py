@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suggestions.common import rules
@@ -23,6 +24,8 @@ from suggestions.duplicates.services import comparable_text, duplicate_config
 from suggestions.models import (
     DuplicateAction,
     DuplicateDecision,
+    DuplicateMergeProposal,
+    MergeProposalStatus,
     Suggestion,
 )
 
@@ -177,3 +180,98 @@ def _apply_merge(chosen: list[Suggestion], target: int) -> None:
             duplicate_of_id=target, duplicate_similarity=round(sim, 4)
         )
         suggestion.duplicate_of_id = target
+
+
+def duplicate_group_set_representative(
+    *, suggestion: Suggestion, user: AbstractBaseUser, note: str = ""
+) -> DuplicateDecision:
+    """Make an idea the representative of its group (the one shown when repeats are hidden).
+
+    Every member's group link changes, so every member must be in the screener's units.
+    """
+    with transaction.atomic():
+        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+        _refuse_unchecked(suggestion)
+        before = suggestion.duplicate_of_id
+        if before == suggestion.pk:
+            raise DuplicateDecisionRefused(_("这条金点子已是其重复组的代表。"))
+        members = list(Suggestion.objects.select_for_update().filter(duplicate_of_id=before))
+        _refuse_foreign(user, members)
+        _apply_represent(suggestion)
+        return DuplicateDecision.objects.create(
+            suggestion=suggestion,
+            action=DuplicateAction.REPRESENT,
+            from_representative_id=before,
+            to_representative_id=suggestion.pk,
+            actor=user,
+            note=note,
+        )
+
+
+def _apply_represent(suggestion: Suggestion) -> None:
+    """The idea leads its group; the others' similarity is now to it."""
+    before = suggestion.duplicate_of_id
+    if before is None or before == suggestion.pk:
+        return
+    config = duplicate_config()
+    leader = shingles(normalise(comparable_text(suggestion.content)), config)
+    for pk, content in (
+        Suggestion.objects.filter(duplicate_of_id=before)
+        .exclude(pk=suggestion.pk)
+        .values_list("pk", "content")
+    ):
+        sim = similarity(shingles(normalise(comparable_text(content)), config), leader)
+        Suggestion.objects.filter(pk=pk).update(
+            duplicate_of_id=suggestion.pk, duplicate_similarity=round(sim, 4)
+        )
+    Suggestion.objects.filter(pk=suggestion.pk).update(
+        duplicate_of_id=suggestion.pk, duplicate_similarity=None
+    )
+    suggestion.duplicate_of_id = suggestion.pk
+    suggestion.duplicate_similarity = None
+
+
+def merge_proposal_accept(
+    *, proposal: DuplicateMergeProposal, user: AbstractBaseUser
+) -> list[DuplicateDecision]:
+    """Bring the proposal's two groups together (the first group's representative leads).
+
+    The merge is an ordinary screener's merge (``duplicates_merge``): every idea that
+    moves must be in the screener's units.
+    """
+    with transaction.atomic():
+        proposal = _pending(proposal)
+        first = Suggestion.objects.get(pk=proposal.first_id)
+        second = Suggestion.objects.get(pk=proposal.second_id)
+        decisions: list[DuplicateDecision] = []
+        if first.duplicate_of_id != second.duplicate_of_id:
+            leader = Suggestion.objects.get(pk=second.duplicate_of_id)
+            _refuse_foreign(user, [first, *_with_members([leader])])
+            decisions = duplicates_merge(
+                suggestions=[leader], into=first, user=user, note=_("采纳合并建议")
+            )
+        _close(proposal, MergeProposalStatus.ACCEPTED, user)
+        return decisions
+
+
+def merge_proposal_reject(*, proposal: DuplicateMergeProposal, user: AbstractBaseUser) -> None:
+    """Keep the two groups apart; the proposal is closed (nothing moves)."""
+    with transaction.atomic():
+        proposal = _pending(proposal)
+        involved = [proposal.via_id, proposal.first_id, proposal.second_id]
+        _refuse_foreign(user, Suggestion.objects.filter(pk__in=involved))
+        _close(proposal, MergeProposalStatus.REJECTED, user)
+
+
+def _pending(proposal: DuplicateMergeProposal) -> DuplicateMergeProposal:
+    proposal = DuplicateMergeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != MergeProposalStatus.PENDING:
+        raise DuplicateDecisionRefused(_("这条合并建议已处理过。"))
+    return proposal
+
+
+def _close(proposal: DuplicateMergeProposal, status: str, user: AbstractBaseUser) -> None:
+    proposal.status = status
+    proposal.decided_by = user
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db import connection, transaction
 
-from suggestions.duplicates.algorithm import (
-    group_texts,
-)
-from suggestions.duplicates.decisions import _apply_merge, _apply_split
+from suggestions.duplicates.algorithm import Grouping, group_texts
+from suggestions.duplicates.decisions import _apply_merge, _apply_represent, _apply_split
+from suggestions.duplicates.index import keys_in_arrays
 from suggestions.duplicates.services import comparable_text, duplicate_checks_lock, duplicate_config
 from suggestions.models import (
     Campaign,
@@ -64,26 +63,10 @@ def campaign_rebuild_duplicates(
     representative_ids = ids[grouping.representative]
     with transaction.atomic():
         duplicate_checks_lock(campaign.pk)
-        DuplicateBand.objects.filter(campaign=campaign)._raw_delete(DuplicateBand.objects.db)
-        DuplicateSignature.objects.filter(campaign=campaign)._raw_delete(
-            DuplicateSignature.objects.db
-        )
+        _remove_index(campaign)
         say("old index removed")
         with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand]):
-            _write_signatures(campaign.pk, ids, grouping.exact_keys, grouping.signatures)
-            _write_bands(campaign.pk, ids, grouping.band_keys, grouping.has_bands)
-            _bulk_insert(
-                DuplicateBand._meta.db_table,
-                ["campaign_id", "suggestion_id", "key"],
-                (
-                    (campaign.pk, owner, key)
-                    for owner, key in zip(
-                        ids[grouping.sentence_docs].tolist(),
-                        grouping.sentence_keys.tolist(),
-                        strict=True,
-                    )
-                ),
-            )
+            _write_index(campaign.pk, ids, grouping)
         say("index written")
         changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
         say(f"groups written ({changed} ideas changed)")
@@ -100,6 +83,29 @@ def campaign_rebuild_duplicates(
 
 
 _CHUNK = 20_000
+
+
+def _remove_index(campaign: Campaign) -> None:
+    """Remove the campaign's index entries.
+
+    On PostgreSQL, when no other campaign is indexed, TRUNCATE: deleted rows would stay in
+    the files as dead tuples until a VACUUM FULL, so every rebuild would leave the table
+    about twice its live size (measured: 321 MB instead of 160 MB at 150,000 ideas).
+    """
+    if (
+        connection.vendor == "postgresql"
+        and not DuplicateSignature.objects.exclude(campaign=campaign).exists()
+        and not DuplicateBand.objects.exclude(campaign=campaign).exists()
+    ):
+        tables = [DuplicateSignature._meta.db_table, DuplicateBand._meta.db_table]
+        with connection.cursor() as cursor:
+            # Deferred foreign-key checks of rows written earlier in this transaction must
+            # run first: TRUNCATE refuses a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        return
+    DuplicateBand.objects.filter(campaign=campaign)._raw_delete(DuplicateBand.objects.db)
+    DuplicateSignature.objects.filter(campaign=campaign)._raw_delete(DuplicateSignature.objects.db)
 
 
 @contextmanager
@@ -130,35 +136,63 @@ def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
+        # Fresh statistics: with those of the emptied table the planner combines the
+        # campaign btree (every row of the campaign) with the GIN look-up, and a check
+        # takes 25-90 ms instead of under 1 ms (measured at 300,000 ideas).
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
 
 
-def _write_signatures(
-    campaign_id: int, ids: np.ndarray, keys: np.ndarray, signatures: np.ndarray
-) -> None:
-    table = DuplicateSignature._meta.db_table
-    blobs = signatures.astype("<u4").view(np.uint8).reshape(len(ids), -1)
-    if connection.vendor == "postgresql":
-        # COPY's text format takes bytea as \\x<hex>.
-        values = ["\\\\x" + row.tobytes().hex() for row in blobs]
-    else:
-        values = [row.tobytes() for row in blobs]
+def _write_index(campaign_id: int, ids: np.ndarray, grouping: Grouping) -> None:
+    """Every idea's signature and sorted keys (LSH bands, then its capped sentence keys);
+    on databases without key arrays, also one DuplicateBand row per key."""
+    arrays = keys_in_arrays()
+    blobs = grouping.signatures.astype("<u4").view(np.uint8).reshape(len(ids), -1)
+    order = np.argsort(grouping.sentence_docs, kind="stable")
+    sentence_docs = grouping.sentence_docs[order]
+    sentence_keys = grouping.sentence_keys[order]
+    rows_per_key: list[tuple[int, int, int]] = []
+
+    def rows():
+        for start in range(0, len(ids), _CHUNK):
+            stop = min(start + _CHUNK, len(ids))
+            bands = grouping.band_keys[start:stop].tolist()
+            has = grouping.has_bands[start:stop].tolist()
+            bounds = np.searchsorted(sentence_docs, np.arange(start, stop + 1)).tolist()
+            for i, pk in enumerate(ids[start:stop].tolist()):
+                keys = bands[i] if has[i] else []
+                if bounds[i + 1] > bounds[i]:
+                    keys = keys + sentence_keys[bounds[i] : bounds[i + 1]].tolist()
+                keys = sorted(set(keys))
+                blob = blobs[start + i].tobytes()
+                if arrays:
+                    # COPY's text format: bytea as \\x<hex>, arrays as {a,b,…}.
+                    yield (
+                        pk,
+                        campaign_id,
+                        int(grouping.exact_keys[start + i]),
+                        "\\\\x" + blob.hex(),
+                        "{" + ",".join(map(str, keys)) + "}",
+                    )
+                else:
+                    rows_per_key.extend((campaign_id, pk, key) for key in keys)
+                    yield (
+                        pk,
+                        campaign_id,
+                        int(grouping.exact_keys[start + i]),
+                        blob,
+                        ",".join(map(str, keys)),
+                    )
+
     _bulk_insert(
-        table,
-        ["suggestion_id", "campaign_id", "exact_key", "minhash"],
-        zip(ids.tolist(), [campaign_id] * len(ids), keys.tolist(), values, strict=True),
+        DuplicateSignature._meta.db_table,
+        ["suggestion_id", "campaign_id", "exact_key", "minhash", "keys"],
+        rows(),
     )
-
-
-def _write_bands(campaign_id: int, ids: np.ndarray, keys: np.ndarray, has: np.ndarray) -> None:
-    table = DuplicateBand._meta.db_table
-    bands = keys.shape[1]
-    owners = np.repeat(ids[has], bands).tolist()
-    flat = keys[has].ravel().tolist()
-    _bulk_insert(
-        table,
-        ["campaign_id", "suggestion_id", "key"],
-        zip([campaign_id] * len(flat), owners, flat, strict=True),
-    )
+    if not arrays:
+        _bulk_insert(
+            DuplicateBand._meta.db_table, ["campaign_id", "suggestion_id", "key"], rows_per_key
+        )
 
 
 def _bulk_insert(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
@@ -244,6 +278,8 @@ def _replay_decisions(campaign: Campaign) -> int:
         suggestion = Suggestion.objects.get(pk=decision.suggestion_id)
         if decision.action == DuplicateAction.SPLIT:
             _apply_split(suggestion)
+        elif decision.action == DuplicateAction.REPRESENT:
+            _apply_represent(suggestion)
         elif decision.to_representative_id:
             target = Suggestion.objects.get(pk=decision.to_representative_id)
             _apply_merge([suggestion], target.duplicate_of_id or target.pk)

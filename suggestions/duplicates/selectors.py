@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from suggestions.common.scoping import Partition, suggestions_partition
-from suggestions.models import Campaign, Suggestion
+from suggestions.common.scoping import Partition, suggestions_partition, visible_unit_ids
+from suggestions.models import (
+    Campaign,
+    DuplicateMergeProposal,
+    MergeProposalStatus,
+    Suggestion,
+)
 from units.roles import visible_units
 
 if TYPE_CHECKING:
@@ -87,3 +92,31 @@ def duplicate_groups_per_unit(*, campaign: Campaign) -> dict[int, int]:
 
 def duplicates_unchecked_count() -> int:
     return Suggestion.objects.filter(duplicate_of__isnull=True).count()
+
+
+def merge_proposals_for(
+    *, user: AbstractBaseUser, via: Suggestion | None = None
+) -> QuerySet[DuplicateMergeProposal]:
+    """Pending proposals to bring two groups together that ``user`` may see and decide.
+
+    Only proposals whose idea and both groups (as they are now) lie wholly in the user's
+    units: a screener never sees another unit's idea, here or in the groups' lists. Groups
+    already brought together (by a screener's merge or a rebuild) are left out.
+    """
+    proposals = (
+        DuplicateMergeProposal.objects.filter(status=MergeProposalStatus.PENDING)
+        .exclude(first__duplicate_of_id=F("second__duplicate_of_id"))
+        .select_related("via__unit", "first__duplicate_of__unit", "second__duplicate_of__unit")
+        .order_by("pk")
+    )
+    if via is not None:
+        proposals = proposals.filter(via=via)
+    ids = visible_unit_ids(user)
+    if ids is not None:
+        foreign = Suggestion.objects.filter(
+            Q(pk=OuterRef("via_id"))
+            | Q(duplicate_of_id=OuterRef("first__duplicate_of_id"))
+            | Q(duplicate_of_id=OuterRef("second__duplicate_of_id"))
+        ).exclude(unit_id__in=ids)
+        proposals = proposals.filter(~Exists(foreign))
+    return proposals

@@ -30,13 +30,15 @@ from suggestions.duplicates.algorithm import (
     is_sentence_key,
     minhash,
     normalised_sentences,
+    other_groups,
     sentence_keys,
     shingles,
     signature_bytes,
 )
+from suggestions.duplicates.index import index_lookup, index_store
 from suggestions.models import (
     Campaign,
-    DuplicateBand,
+    DuplicateMergeProposal,
     DuplicateSignature,
     Suggestion,
 )
@@ -141,6 +143,35 @@ def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Sh
     return sentences, norm, shingles(norm, config, sentences=sentences)
 
 
+# A new idea that resembles more groups than this proposes only the best few.
+MAX_PROPOSALS = 3
+
+
+def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups):
+    """The other groups the idea also matches become proposals for the desk, not merges."""
+    found = other_groups(
+        mine,
+        joined=joined,
+        candidates=candidates,
+        representatives=representatives,
+        config=duplicate_config(),
+        groups=groups,
+    )[:MAX_PROPOSALS]
+    DuplicateMergeProposal.objects.bulk_create(
+        [
+            DuplicateMergeProposal(
+                campaign_id=campaign_id,
+                via_id=pk,
+                first_id=joined,
+                second_id=group,
+                similarity=round(score, 4),
+            )
+            for group, _other, score in found
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig) -> int:
     sentences, norm, mine = _features(content, config)
     key = exact_key(norm)
@@ -163,13 +194,13 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     agreeing: set[int] = set()
     if bands or own_sentences:
         banded, holders = set(), {}
-        for band, other in DuplicateBand.objects.filter(
-            campaign_id=campaign_id, key__in=bands + own_sentences, suggestion_id__lt=pk
-        ).values_list("key", "suggestion_id"):
-            if is_sentence_key(band):
-                holders.setdefault(band, set()).add(other)
-            else:
-                banded.add(other)
+        found = index_lookup(campaign_id=campaign_id, keys=bands + own_sentences, before=pk)
+        for other, (shared, _stored) in found.items():
+            for band in shared:
+                if is_sentence_key(band):
+                    holders.setdefault(band, set()).add(other)
+                else:
+                    banded.add(other)
         # Only the first sentence_key_cap holders of a sentence are indexed and compared
         # (the rebuild applies the same cap).
         sharing = set()
@@ -178,14 +209,9 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
                 kept_sentences.append(sentence)
                 sharing |= holders.get(sentence, set())
         agreeing = set(sharing)
-        if banded - sharing:
-            agreeing.update(
-                other
-                for other, stored in DuplicateSignature.objects.filter(
-                    suggestion_id__in=banded - sharing
-                ).values_list("suggestion_id", "minhash")
-                if agrees(signature, bytes(stored), config)
-            )
+        agreeing.update(
+            other for other in banded - sharing if agrees(signature, found[other][1], config)
+        )
     # A candidate is taken only if the idea conflicts neither with it nor with its group's
     # representative, whose text comes with the candidate (one join, no extra round trip).
     groups: dict[int, Shingles] = {}
@@ -214,24 +240,14 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     Suggestion.objects.filter(pk=pk).update(
         duplicate_of_id=representative, duplicate_similarity=similarity_value
     )
-    # Normally nothing to replace: an unchecked idea has no index rows yet.
-    DuplicateBand.objects.filter(suggestion_id=pk).delete()
-    DuplicateSignature.objects.bulk_create(
-        [
-            DuplicateSignature(
-                suggestion_id=pk,
-                campaign_id=campaign_id,
-                exact_key=key,
-                minhash=signature_bytes(signature),
-            )
-        ],
-        update_conflicts=True,
-        unique_fields=["suggestion"],
-        update_fields=["campaign", "exact_key", "minhash"],
+    if match is not None and not match.exact:
+        _propose_merges(pk, campaign_id, representative, mine, candidates, representatives, groups)
+    # Normally nothing to replace: an unchecked idea has no index entry yet.
+    index_store(
+        suggestion_id=pk,
+        campaign_id=campaign_id,
+        exact_key=key,
+        minhash=signature_bytes(signature),
+        keys=bands + kept_sentences,
     )
-    if bands or kept_sentences:
-        DuplicateBand.objects.bulk_create(
-            DuplicateBand(campaign_id=campaign_id, suggestion_id=pk, key=band)
-            for band in bands + kept_sentences
-        )
     return representative

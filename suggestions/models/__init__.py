@@ -16,7 +16,9 @@ from suggestions.models.duplicates import (  # noqa: F401
     DuplicateAction,
     DuplicateBand,
     DuplicateDecision,
+    DuplicateMergeProposal,
     DuplicateSignature,
+    MergeProposalStatus,
 )
 from suggestions.models.implementation import (  # noqa: F401
     ADOPTED_STATES,

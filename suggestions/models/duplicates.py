@@ -5,10 +5,39 @@ tables let a new idea find its earlier look-alikes with two indexed look-ups, an
 the history of what screeners changed. Written only by suggestions.duplicates.services.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from suggestions.models.core import Campaign, DecisionRecord, Suggestion
+
+
+class IndexKeysField(models.Field):
+    """An idea's LSH band and sentence keys, sorted: bigint[] on PostgreSQL (with a GIN
+    index, see migration 0016), comma-separated text elsewhere (SQLite looks keys up in
+    DuplicateBand instead)."""
+
+    description = "a sorted list of 64-bit index keys"
+
+    def db_type(self, connection):
+        return "bigint[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        keys = [int(key) for key in value]
+        return keys if connection.vendor == "postgresql" else ",".join(map(str, keys))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, list):
+            return value
+        return [int(key) for key in value.split(",") if key]
+
+    def to_python(self, value):
+        if value is None or isinstance(value, list):
+            return value
+        return [int(key) for key in str(value).split(",") if key]
 
 
 class DuplicateSignature(models.Model):
@@ -26,6 +55,10 @@ class DuplicateSignature(models.Model):
     # MinHash signature (num_perm little-endian uint32): candidates from the bands are
     # compared exactly only when enough values agree.
     minhash = models.BinaryField()
+    # The idea's index keys (LSH bands, then sentence keys), one row per idea: on
+    # PostgreSQL, candidates are found with keys && ARRAY[...] through a GIN index, which
+    # takes a fraction of the space of one row per key (docs/duplicates.md, "Storage").
+    keys = IndexKeysField(default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -40,7 +73,8 @@ class DuplicateSignature(models.Model):
 
 
 class DuplicateBand(models.Model):
-    """One LSH band key of a checked idea; ideas sharing a key are compared exactly."""
+    """One index key of a checked idea, one row per key: the look-up table on databases
+    other than PostgreSQL (SQLite). Empty on PostgreSQL, which uses DuplicateSignature.keys."""
 
     id = models.BigAutoField(primary_key=True)
     # Derived data: no database constraints (per-row checks at COMMIT of a rebuild's
@@ -69,6 +103,7 @@ class DuplicateAction(models.TextChoices):
     CONFIRM = "confirm", _("确认重复")
     SPLIT = "split", _("拆分出组")
     MERGE = "merge", _("并入重复组")
+    REPRESENT = "represent", _("设为代表")
 
 
 class DuplicateDecision(DecisionRecord):
@@ -112,3 +147,67 @@ class DuplicateDecision(DecisionRecord):
 
     def __str__(self):
         return f"{self.suggestion_id}: {self.action}"
+
+
+class MergeProposalStatus(models.TextChoices):
+    PENDING = "pending", _("待处理")
+    ACCEPTED = "accepted", _("已合并")
+    REJECTED = "rejected", _("不合并")
+
+
+class DuplicateMergeProposal(models.Model):
+    """A later idea resembles two groups: a proposal to bring them together.
+
+    The check never merges groups on its own (a link through one idea can join ideas that
+    are not alike); the idea joins its best group and the other group is proposed here,
+    for a screener to accept or reject on the desk. Written by the duplicate services.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # The idea that resembles both groups.
+    via = models.ForeignKey(
+        Suggestion, verbose_name=_("关联金点子"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The representatives when the proposal was made (the groups it would bring together).
+    first = models.ForeignKey(
+        Suggestion, verbose_name=_("重复组一"), on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        Suggestion, verbose_name=_("重复组二"), on_delete=models.CASCADE, related_name="+"
+    )
+    similarity = models.FloatField(_("相似度"))
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=MergeProposalStatus.choices,
+        default=MergeProposalStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重复组合并建议")
+        verbose_name_plural = _("重复组合并建议")
+        constraints = [
+            # One proposal per idea and other group: a re-run of the check adds nothing.
+            models.UniqueConstraint(fields=["via", "second"], name="dupmerge_via_second"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MergeProposalStatus.values),
+                name="dupmerge_status_valid",
+            ),
+        ]
+        indexes = [
+            # The desk's list: WHERE campaign = ? AND status = 'pending' ORDER BY id.
+            models.Index(fields=["campaign", "status", "id"], name="dupmerge_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_id} + {self.second_id} ({self.status})"

@@ -440,23 +440,38 @@ class SuggestionAdmin(
     def mark_excellent(self, request, queryset):
         return self._decide(request, queryset, Status.EXCELLENT)
 
-    # A representative's decision for its whole duplicate group: the workflow still
-    # judges every idea, and the group is cut to the ideas this user may see.
+    # A representative's decision for its whole duplicate group: first a page lists every
+    # member the user may decide, with its unit, each ticked; the decision then applies to
+    # the ticked ones only (the workflow still judges each). The group is cut to the ideas
+    # this user may see, so another unit's member is neither listed nor changed.
     def _with_groups(self, request, queryset):
         selected = list(queryset.values_list("pk", "duplicate_of_id"))
         representatives = {rep or pk for pk, rep in selected}
         ids = duplicate_group_ids(representative_ids=representatives, user=request.user)
         return self.get_queryset(request).filter(pk__in=ids)
 
+    def _group_decision(self, request, queryset, action, to_status):
+        if "apply" in request.POST:
+            return self._decide(request, queryset, to_status)  # the ticked members
+        members = self._with_groups(request, queryset)
+        if _more_than(members, BULK_LIMIT):
+            return self._decide(request, members, to_status)  # refused with the limit's message
+        return self.group_decision_confirmation(
+            request,
+            members,
+            action=action,
+            title=_("整组设为“%(status)s”：请确认成员") % {"status": Status(to_status).label},
+        )
+
     @admin.action(description=gettext_lazy("整组设为初选入围（含重复项）"), permissions=["stage1"])
     def shortlist_groups(self, request, queryset):
-        return self._decide(request, self._with_groups(request, queryset), Status.SHORTLISTED)
+        return self._group_decision(request, queryset, "shortlist_groups", Status.SHORTLISTED)
 
     @admin.action(
         description=gettext_lazy("整组评为优秀金点子（含重复项）"), permissions=["stage2"]
     )
     def mark_excellent_groups(self, request, queryset):
-        return self._decide(request, self._with_groups(request, queryset), Status.EXCELLENT)
+        return self._group_decision(request, queryset, "mark_excellent_groups", Status.EXCELLENT)
 
     @admin.action(description=gettext_lazy("设为未入选（填写理由）"), permissions=["decide"])
     def set_aside(self, request, queryset):

@@ -15,6 +15,8 @@ same idea (must be grouped with the base):
   alias           the place written the short way (高平市 -> 高平) plus a small edit
   reworded        the same proposal in other words, written by hand (reported only: a
                   lexical method is not expected to find these)
+  reworded_formal the same again by another writer, in the formal register of a motion
+                  (12 of the bases; reported only)
 
 a different idea (must NOT be grouped with the base):
   other_place     the same proposal for another place of the same kind
@@ -466,6 +468,59 @@ BASES = [
     ),
 ]
 
+# A second re-wording of some bases by another writer, in the formal register of a deputy's
+# or an official's motion rather than a resident's complaint ({p} is the place).
+REWORD_FORMAL = {
+    0: (
+        "关于缓解{p}旅游高峰期停车压力的提议：一是在入口周边规划建设临时泊车场地并"
+        "配备引导人员；二是开行县城至景区的旅游专线，降低自驾出行比例。"
+    ),
+    1: (
+        "为方便在职群众办事，提请{p}政务服务中心实行工作日延时服务至十九时，并推行"
+        "周六上午轮值办理制度。"
+    ),
+    2: (
+        "针对{p}停电信息告知不到位的情况，提议供电部门改进告知方式，至少提前七十二"
+        "小时以手机短信、微信群等渠道推送，并注明预计复电时间。"
+    ),
+    3: (
+        "{p}应保留并充实人工挂号服务，为不熟悉智能手机的老年患者设置专门窗口和志愿"
+        "服务岗，同时在双休日提供普通内科诊疗。"
+    ),
+    4: (
+        "提议优化{p}与主城区之间的夜间公交衔接，按列车到达时刻开行接驳班次，并规范"
+        "站前出租车候客秩序、设置集中候客点。"
+    ),
+    5: (
+        "关于治理{p}人行道违规停车的提议：划设禁停标识，严禁机动车占用步行空间，由"
+        "城管执法部门常态化巡查并依法查处。"
+    ),
+    6: (
+        "提议提高{p}农村八十周岁以上老年人高龄津贴，实行按年龄分档发放，对九十周岁"
+        "以上老人进一步提高标准，以应对物价上涨。"
+    ),
+    9: (
+        "建议价格主管部门对{p}城区路内停车实行统一定价，合理降低热点路段收费，并要"
+        "求收费人员一律开具合规票据。"
+    ),
+    10: (
+        "为改善{p}群众进城出行条件，提议加密城乡公交发车频次，日间间隔不超过一小时"
+        "，末班时间延至十九时以后。"
+    ),
+    14: (
+        "关于完善{p}农村末端物流的提议：依托邮政体系在各行政村设立快件代收网点，实"
+        "行统一配送到村，并对网点运营给予适当补助。"
+    ),
+    22: (
+        "提议完善{p}城区公园夜间照明设施，延长步道照明时间至二十三时，并在照明盲区"
+        "加装视频监控，保障市民夜间健身安全。"
+    ),
+    26: (
+        "建议对本市户籍居民实施{p}门票减免政策，持身份证件享受优惠价格，并每年设定"
+        "若干市民免费游览日。"
+    ),
+}
+
 SUPPORT = [
     "这个问题周边群众反映了很多次。",
     "我身边的很多人都有同样的感受。",
@@ -552,6 +607,8 @@ def build_hard_set(seed: int = 20260601):
         if place in SHORT:
             add("alias", _small_edit(text.replace(place, SHORT[place]), rng), mine, base_position)
         add("reworded", base["reword"].format(p=place), mine, base_position)
+        if number in REWORD_FORMAL:
+            add("reworded_formal", REWORD_FORMAL[number].format(p=place), mine, base_position)
 
         group += 1
         add("other_place", _join(s.format(p=other_place) for s in base["s"]), group, base_position)
@@ -568,6 +625,7 @@ def build_hard_set(seed: int = 20260601):
 
 POSITIVE_KINDS = (
     "resend", "dropped", "added", "reorder", "letter", "long_letter", "alias", "reworded",
+    "reworded_formal",
 )  # fmt: skip
 EDIT_KINDS = ("dropped", "added", "reorder", "letter", "long_letter", "alias")
 NEGATIVE_KINDS = ("other_place", "contrast", "other_ask")

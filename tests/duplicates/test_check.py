@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, is_sentence_key
+from suggestions.duplicates.index import index_entries, index_keys
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
     suggestion_check_duplicates,
@@ -37,7 +38,7 @@ def test_a_lone_idea_represents_itself_and_is_indexed(make_idea):
     assert idea.duplicate_of_id == idea.pk
     assert idea.duplicate_similarity is None
     assert DuplicateSignature.objects.filter(suggestion=idea).exists()
-    keys = DuplicateBand.objects.filter(suggestion=idea).values_list("key", flat=True)
+    keys = index_keys(idea.pk)
     sentences = [key for key in keys if is_sentence_key(key)]
     assert len(keys) - len(sentences) == DuplicateConfig().bands
     assert sentences  # the idea's long sentences are indexed too
@@ -84,10 +85,11 @@ def test_checking_a_later_idea_first_checks_the_earlier_unchecked_ones(make_idea
 def test_checking_twice_changes_nothing(make_idea):
     first, copy = make_idea(PARK), make_idea(PARK_EDITED)
     suggestion_check_duplicates(suggestion_id=copy.pk)
-    bands = DuplicateBand.objects.count()
+    entries, rows = index_entries(), DuplicateBand.objects.count()
 
     assert suggestion_check_duplicates(suggestion_id=copy.pk) == first.pk
-    assert DuplicateBand.objects.count() == bands
+    assert index_entries() == entries
+    assert DuplicateBand.objects.count() == rows  # the look-up rows (none on PostgreSQL)
 
 
 def test_ideas_are_only_compared_within_their_campaign(make_idea, other_campaign):
@@ -133,13 +135,13 @@ def test_incremental_checks_in_any_order_give_the_same_groups_as_the_rebuild(lab
         suggestion_check_duplicates(suggestion_id=ideas[i].pk)
     incremental = _groups_by_position(ideas)
     sims = dict(Suggestion.objects.values_list("pk", "duplicate_similarity"))
-    bands = sorted(DuplicateBand.objects.values_list("suggestion_id", "key"))
+    bands = index_entries()
 
     result = campaign_rebuild_duplicates(campaign=ideas[0].campaign)
 
     assert _groups_by_position(ideas) == incremental
     assert dict(Suggestion.objects.values_list("pk", "duplicate_similarity")) == sims
-    assert sorted(DuplicateBand.objects.values_list("suggestion_id", "key")) == bands
+    assert index_entries() == bands
     expected = group_texts([item["text"] for item in items], DuplicateConfig())
     assert incremental == expected.representative.tolist()
     assert result.ideas == len(ideas)
@@ -200,7 +202,7 @@ def test_two_workers_checking_at_once_still_group_the_ideas(make_idea):
     assert DuplicateSignature.objects.count() == 2
     # Each idea indexed once. (This run does not reliably interleave the two workers, so
     # it passes without the advisory lock too; it guards the outcome, not the lock.)
-    keys = DuplicateBand.objects.filter(suggestion=first).values_list("key", flat=True)
+    keys = index_keys(first.pk)
     assert sum(not is_sentence_key(key) for key in keys) == DuplicateConfig().bands
     assert len(keys) == len(set(keys))
 
@@ -212,16 +214,45 @@ def test_on_the_hard_set_the_database_check_and_the_rebuild_agree_with_the_pure_
     for idea in ideas:
         suggestion_check_duplicates(suggestion_id=idea.pk)
     incremental = _groups_by_position(ideas)
-    bands = sorted(DuplicateBand.objects.values_list("suggestion_id", "key"))
+    bands = index_entries()
     expected = group_texts([item["text"] for item in items], DuplicateConfig())
     assert incremental == expected.representative.tolist()
 
     campaign_rebuild_duplicates(campaign=ideas[0].campaign)
 
     assert _groups_by_position(ideas) == incremental
-    assert sorted(DuplicateBand.objects.values_list("suggestion_id", "key")) == bands
+    assert index_entries() == bands
     kinds = {item["kind"]: i for i, item in enumerate(items)}
     other_place = kinds["other_place"]
     assert incremental[other_place] != incremental[items[other_place]["base"]]
     letter = kinds["letter"]
     assert incremental[letter] == incremental[items[letter]["base"]]
+
+
+def test_the_look_up_rows_mirror_the_key_arrays_where_the_database_uses_them(make_idea):
+    """SQLite looks keys up in DuplicateBand; PostgreSQL in the arrays, with no rows."""
+    from django.db import connection
+
+    ideas = [make_idea(PARK), make_idea(PARKING), make_idea(PARK_EDITED)]
+    suggestions_check_unchecked()
+    rows = sorted(DuplicateBand.objects.values_list("suggestion_id", "key"))
+
+    if connection.vendor == "postgresql":
+        assert rows == []
+    else:
+        assert rows == index_entries()
+    assert {pk for pk, _key in index_entries()} == {idea.pk for idea in ideas}
+
+
+def test_a_rebuild_keeps_the_index_of_other_campaigns(make_idea, other_campaign, campaign):
+    here = [make_idea(PARK), make_idea(PARK_EDITED)]
+    elsewhere = make_idea(PARKING, target=other_campaign)
+    suggestions_check_unchecked()
+    theirs = index_entries(other_campaign.pk)
+    assert theirs and {pk for pk, _key in theirs} == {elsewhere.pk}
+
+    campaign_rebuild_duplicates(campaign=campaign)
+
+    assert index_entries(other_campaign.pk) == theirs
+    assert {pk for pk, _key in index_entries(campaign.pk)} == {idea.pk for idea in here}
+    assert reload(here[1]).duplicate_of_id == here[0].pk

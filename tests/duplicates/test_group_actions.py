@@ -1,5 +1,7 @@
 """A screener's decision on a representative applies to its whole group, unit-scoped."""
 
+import re
+
 from django.urls import reverse
 
 from suggestions.duplicates.services import suggestions_check_unchecked
@@ -22,8 +24,16 @@ def test_shortlisting_a_representative_shortlists_its_group_in_the_screeners_uni
     assert Suggestion.objects.get(pk=repeat_elsewhere.pk).duplicate_of_id == first.pk
     client.force_login(personas["screener_chengqu"])
 
-    response = client.post(
+    # First the members to confirm (each ticked), then the decision on the ticked ones.
+    page = client.post(
         reverse(CHANGELIST), {"action": "shortlist_groups", "_selected_action": [first.pk]}
+    )
+    assert page.status_code == 200
+    ticked = [int(v) for v in re.findall(r'name="_selected_action" value="(\d+)"', page.text)]
+    assert sorted(ticked) == [first.pk, repeat_here.pk]
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "shortlist_groups", "apply": "1", "_selected_action": ticked},
     )
 
     assert response.status_code == 302
