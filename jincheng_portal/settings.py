@@ -310,10 +310,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Mini-program / partner API for submitting ideas.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc from the drf-spectacular-sidecar package, never a CDN.
+    # Swagger UI from the drf-spectacular-sidecar package, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Paper imports: the whole file in one transaction (rolled back on any row error).

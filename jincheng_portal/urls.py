@@ -1,11 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from jincheng_portal.admin_site import portal_admin_site_install
 from jincheng_portal.care import care_mode_set
@@ -31,7 +28,13 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Redoc injects <style> elements at run time and loads Google Fonts, which the CSP
+    # rightly blocks; old links land on Swagger UI, the one docs page.
+    path(
+        "api/redoc/",
+        RedirectView.as_view(pattern_name="api-docs", permanent=True),
+        name="api-redoc",
+    ),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("suggestions.urls")),
     path("", include("suggestions.tallies.urls")),

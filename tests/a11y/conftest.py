@@ -43,6 +43,7 @@ def scene(live_server, campaign, units, topic, personas):  # noqa: F811
     return {
         "base": live_server.url,
         "receipt": idea.receipt,
+        "idea_pk": idea.pk,
         "receipt_token": signing.dumps(idea.receipt, salt=RECEIPT_SALT),
         "last4": "5678",
         "topic": topic,

@@ -47,6 +47,16 @@ PAGES: list[Page] = [
     Page("ideas", "/ideas/"),
     Page("privacy", "/privacy/"),
     Page("admin-login", "/admin/login/", care=False),
+    # The desk: the changelist, the triage view and one idea, as the people who use them.
+    Page("desk-index", "/admin/", login="screener_chengqu", care=False),
+    Page("desk-list", "/admin/suggestions/suggestion/", login="reviewer", care=False),
+    Page("desk-triage", "/admin/suggestions/suggestion/triage/", login="reviewer", care=False),
+    Page(
+        "desk-idea",
+        "/admin/suggestions/suggestion/{idea_pk}/change/",
+        login="reviewer",
+        care=False,
+    ),
 ]
 
 MODES = ("normal", "care")

@@ -30,3 +30,8 @@ def test_swagger_ui_lists_the_operations_without_console_errors(live_server, pag
     assert page.evaluate("window.__csp") == []
     assert watch.problems == []
     assert hosts == {live_server.url.split("/")[2]}  # no CDN
+
+
+def test_the_old_redoc_address_leads_to_the_working_docs(client):
+    response = client.get("/api/redoc/")
+    assert response.status_code == 301 and response["Location"] == "/api/docs/"

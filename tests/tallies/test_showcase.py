@@ -38,3 +38,20 @@ def test_only_consenting_excellent_ideas_without_contact(client, campaign, publi
 
     html = client.get(reverse("tallies:showcase"), {"unit": units["泽州县"].pk}).content.decode()
     assert "公开的好点子" not in html and published[3].title in html
+
+
+def test_campaign_sized_totals_read_with_thousands_separators(rf):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    data = SimpleNamespace(
+        totals=SimpleNamespace(total=38517, excellent=1384), count=1203, ideas=[], page=1, pages=1
+    )
+    html = render_to_string(
+        "tallies/showcase.html",
+        {"data": data, "campaign": SimpleNamespace(name="金点子"), "units": [], "topics": []},
+        request=rf.get("/ideas/"),
+    )
+    totals = html.split('id="showcase-totals"')[1].split("</form>")[0]
+    assert ">38,517<" in totals and ">1,384<" in totals and ">1,203<" in totals
