@@ -113,3 +113,33 @@ def test_the_first_error_takes_the_focus_and_each_error_clears_once_fixed(browse
     assert page.locator("#id_consent_error").count() == 0
     # Only the unit is left in the summary.
     assert page.locator("[data-error-for]").all_inner_texts() == ["建议单位：该字段是必填项。"]
+
+
+def test_a_leader_works_the_dashboard_with_the_keyboard_alone(browser, scene, personas):
+    from tests.a11y.conftest import staff_login
+
+    page = open_context(browser, scene, care=False, viewport={"width": 1440, "height": 900})
+    page = page.new_page()
+    staff_login(page, scene, personas["leader"].username)
+    page.goto(scene["base"] + "/dashboard/")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate(ACTIVE_MATCHES, "a.skip-link")
+    page.keyboard.press("Enter")  # past the header, into the figures
+
+    # Sort the unit table by its total: the header button says how it is sorted.
+    tab_to(page, 'th button[data-sort="number"]')
+    assert page.evaluate(FOCUS_RING), "the sort button shows where the focus is"
+    page.keyboard.press("Enter")
+    header = page.locator("th", has=page.locator('button[data-sort="number"]')).first
+    assert header.get_attribute("aria-sort") == "descending"
+    page.keyboard.press("Space")
+    assert header.get_attribute("aria-sort") == "ascending"
+
+    # The scrollable table takes the focus, so arrow keys can scroll it.
+    tab_to(page, 'div.table-responsive[role="region"]', back=True)
+
+    # Back up to the wall-screen link and open it.
+    tab_to(page, "#screen-link", back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard/?*screen=1*")
