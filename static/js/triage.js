@@ -300,13 +300,26 @@ document.addEventListener("DOMContentLoaded", function () {
     else if (key === "x") startReason();
     else if (key === "j") handled = next();
     else if (key === "k") handled = press("#triage-prev");
-    else if (key === "u") handled = undoForm && !undoForm.hidden ? press("#triage-undo button[data-key=u]") : false;
+    else if (key === "u") handled = undo();
     else if (key === "p") handled = press("#triage-body button[data-key=p]");
     else if (/^[1-5]$/.test(key)) handled = fillMark(key);
     else if (key === "backspace") clearMark();
     else handled = false;
     if (handled) event.preventDefault();
   });
+
+  // U right after a decision: the decision is still on its way (the next idea is shown
+  // before the answer), so the undo waits for the answer that offers it.
+  function undo() {
+    if (!undoForm) return false;
+    if (pending > 0) {
+      posting.then(function () {
+        if (!undoForm.hidden) press("#triage-undo button[data-key=u]");
+      });
+      return true;
+    }
+    return undoForm.hidden ? false : press("#triage-undo button[data-key=u]");
+  }
 
   // The undo offer disappears when its seconds are up (the server checks again anyway).
   if (undoForm && !undoForm.hidden) countdown(parseInt(root.dataset.undoLeft || "0", 10));

@@ -80,9 +80,25 @@ def test_one_hundred_decisions_by_keyboard_end_up_in_history(
     assert _shown(screener) == ideas[0].pk
 
     # A decision taken back with U within the 10 s: the idea comes back, recorded as an undo.
+    # U is pressed while the decision's answer is still held back (a slow network): the
+    # undo waits for that answer rather than being lost.
+    held = []
+    screener.wait_for_load_state("networkidle")  # the next idea is looked ahead
+
+    def hold_the_decision(route):
+        if route.request.method == "POST" and not held:
+            held.append(route)  # the S decision's POST; the undo's own POST goes through
+        else:
+            route.continue_()
+
+    screener.route("**" + TRIAGE + "**", hold_the_decision)
     _key(screener, "s")
     assert _shown(screener) == ideas[1].pk
-    _key(screener, "u")
+    assert screener.locator("#triage").get_attribute("data-pending") == "1"
+    screener.keyboard.press("u")
+    with screener.expect_navigation():
+        held[0].continue_()
+    screener.unroute("**" + TRIAGE + "**")
     assert _shown(screener) == ideas[0].pk
 
     # From here on every decision swaps in the looked-ahead idea: no page is loaded.
