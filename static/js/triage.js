@@ -222,6 +222,23 @@ document.addEventListener("DOMContentLoaded", function () {
     return press("#triage-next");
   }
 
+  // Going back also gives up the idea looked ahead, so nobody else waits for its lease.
+  function releaseAhead(link) {
+    if (link && ahead && ahead.id && link.href.indexOf("release=") < 0) {
+      link.href += "&release=" + encodeURIComponent(ahead.id);
+    }
+  }
+
+  function previous() {
+    releaseAhead(q("#triage-prev"));
+    return press("#triage-prev");
+  }
+
+  body.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("#triage-prev");
+    if (link) releaseAhead(link);
+  });
+
   function setAsideButton() { return q("button[data-key=x]"); }
 
   function startReason() {
@@ -299,7 +316,7 @@ document.addEventListener("DOMContentLoaded", function () {
     else if (key === "e") handled = press("#triage-body button[data-key=e]");
     else if (key === "x") startReason();
     else if (key === "j") handled = next();
-    else if (key === "k") handled = press("#triage-prev");
+    else if (key === "k") handled = previous();
     else if (key === "u") handled = undo();
     else if (key === "p") handled = press("#triage-body button[data-key=p]");
     else if (/^[1-5]$/.test(key)) handled = fillMark(key);

@@ -181,11 +181,12 @@ class TriageAdminMixin:
             forward = "before" not in request.GET
             anchor = _id(request.GET.get("after") if forward else request.GET.get("before"))
             # Moving on gives up the idea left behind; the page's look-ahead (fragment)
-            # does not, since the idea it starts from is still on the screen.
-            release = _id(request.GET.get("release"))
-            if release is None and anchor is not None and "fragment" not in request.GET:
-                release = anchor
-            if release is not None:
+            # does not, since the idea it starts from is still on the screen. `release`
+            # names ideas the page gives up besides (e.g. the looked-ahead one on K).
+            releases = {_id(value) for value in request.GET.getlist("release")[:5]}
+            if anchor is not None and "fragment" not in request.GET:
+                releases.add(anchor)
+            for release in releases - {None}:
                 lease_release(suggestion_id=release, user_id=user_id)
             idea = triage_pick(
                 queue=queue,

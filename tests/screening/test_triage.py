@@ -193,6 +193,23 @@ def test_the_look_ahead_is_the_next_idea_leased_without_giving_up_the_shown_one(
     assert _shown(other.get(TRIAGE, {"status__exact": "collected"})) == queue[2]
 
 
+def test_going_back_gives_up_the_shown_and_the_looked_ahead_idea(client, personas, queue):
+    client.force_login(personas["screener_chengqu"])
+    user = personas["screener_chengqu"].pk
+    client.get(TRIAGE, {"status__exact": "collected", "idea": queue[1].pk})
+    client.get(TRIAGE, {"status__exact": "collected", "after": queue[1].pk, "fragment": 1})
+    assert cache.get(f"triage:lease:{queue[2].pk}") == user  # looked ahead
+
+    # K: the page asks for the idea before the shown one and names the looked-ahead one.
+    back = client.get(
+        TRIAGE, {"status__exact": "collected", "before": queue[1].pk, "release": queue[2].pk}
+    )
+    assert _shown(back) == queue[0]
+    assert cache.get(f"triage:lease:{queue[0].pk}") == user
+    assert cache.get(f"triage:lease:{queue[1].pk}") is None
+    assert cache.get(f"triage:lease:{queue[2].pk}") is None
+
+
 def test_a_decision_by_the_script_answers_with_the_idea_after_the_look_ahead(
     client, personas, queue
 ):
