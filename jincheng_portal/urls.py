@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -10,11 +12,18 @@ from jincheng_portal.care import care_mode_set
 # TOTP-aware login and permission check on the one admin site.
 portal_admin_site_install()
 
+
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 # Language comes from the language cookie (set by /i18n/setlang/) or the
 # browser's Accept-Language, not from a URL prefix, so links shared in WeChat
 # work whatever language the reader uses.
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on pages without an icon link (the error pages).
+    path("favicon.ico", favicon, name="favicon"),
     # 关怀模式 on/off (a cookie), for every public page's header.
     path("care-mode/", care_mode_set, name="care-mode"),
     # Intake API: the mini-program and partners; schema and docs served locally.

@@ -185,9 +185,12 @@ def dashboard_build(
                 campaign=campaign, unit_id=uid, unit_path=tree.units[uid]["path"], run=live.run
             )
         )
+    # The chart is of ideas received: days with decisions only (often long after the
+    # campaign's weeks) would stretch its axis past the last idea.
     by_day: dict = {}
     for point in daily:
-        by_day[point["day"]] = by_day.get(point["day"], 0) + point["day_received"]
+        if point["day_received"]:
+            by_day[point["day"]] = by_day.get(point["day"], 0) + point["day_received"]
     daily_chart = {
         name: charts.daily_chart(by_day, width=w, height=h, font=font, max_labels=labels)
         for name, (w, h, font, labels) in DAILY_LAYOUTS.items()

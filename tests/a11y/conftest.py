@@ -92,9 +92,9 @@ class ConsoleWatch:
         page.on("response", self._response)
 
     def _console(self, message):
-        if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
+        if message.type == "error":
             self.problems.append(f"console: {message.text}")
 
     def _response(self, response):
-        if response.status >= 400 and "favicon" not in response.url:
+        if response.status >= 400:
             self.problems.append(f"{response.status} {response.url}")

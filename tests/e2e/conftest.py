@@ -34,12 +34,11 @@ class Watcher:
         return page
 
     def _console(self, message):
-        url = (message.location or {}).get("url", "")
-        if message.type == "error" and not url.endswith("/favicon.ico"):
+        if message.type == "error":
             self.problems.append(f"console: {message.text}")
 
     def _response(self, response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             self.problems.append(f"{response.status} {response.url}")
 
     def _dialog(self, dialog):

@@ -31,20 +31,12 @@ def test_public_pages_and_admin_run_without_csp_violations(live_server, page, ca
     problems = []
     page.on(
         "console",
-        lambda m: (
-            problems.append(f"console: {m.text}")
-            if m.type == "error" and "favicon.ico" not in (m.location or {}).get("url", "")
-            else None
-        ),
+        lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on(
         "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
     )
     page.add_init_script(COLLECT_VIOLATIONS)
 

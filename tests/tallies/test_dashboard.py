@@ -238,3 +238,16 @@ def test_no_label_or_figure_on_the_page_is_cut(client, personas, city_intake):
                 assert re.fullmatch(r"[\d,]+(（[\d.]+%）)?", value.strip()), value
         for text in re.findall(r"<text[^>]*>([^<]*)</text>", html):
             assert not text.endswith(("...", "…")), text
+
+
+def test_the_daily_chart_ends_with_the_last_idea_not_the_last_decision(
+    client, units, campaign, personas, settled
+):
+    long_ago = timezone.now() - timezone.timedelta(days=300)
+    ideas = make_ideas(campaign, units["东街街道"], 3, received_at=long_ago)
+    move(ideas, Status.SHORTLISTED, personas["admin"])  # decided today, 300 days later
+    tally_run(campaign_id=campaign.pk)
+    client.force_login(personas["leader"])
+    chart = client.get(reverse("tallies:dashboard")).context["chart"]["daily"]["screen"]
+    received = timezone.localtime(long_ago).date()
+    assert [(day["day"], day["value"]) for day in chart.days] == [(received, 3)]
