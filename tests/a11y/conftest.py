@@ -11,6 +11,7 @@ from suggestions.intake.services import suggestion_submit
 from suggestions.intake.views import RECEIPT_SALT
 from suggestions.models import Status
 from suggestions.screening.workflow import suggestion_transition
+from tests.e2e.conftest import Watcher
 from tests.intake.conftest import _fresh_state, topic  # noqa: F401 (fixtures reused here)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -82,19 +83,9 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-class ConsoleWatch:
-    """Console errors, uncaught exceptions and failed requests of one page."""
-
-    def __init__(self, page):
-        self.problems: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.problems.append(f"pageerror: {error}"))
-        page.on("response", self._response)
-
-    def _console(self, message):
-        if message.type == "error":
-            self.problems.append(f"console: {message.text}")
-
-    def _response(self, response):
-        if response.status >= 400:
-            self.problems.append(f"{response.status} {response.url}")
+def ConsoleWatch(page):  # noqa: N802 (reads as the watcher it returns)
+    """Console errors, uncaught exceptions, failed requests and CSP violations of one page
+    (the end-to-end tests' watcher, attached to this page)."""
+    watcher = Watcher()
+    watcher.attach(page)
+    return watcher
