@@ -5,7 +5,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from suggestions.duplicates.index import forget_vectors
-
 from suggestions.models import Campaign
 from tests.factories import SuggestionFactory
 
@@ -33,8 +32,9 @@ def other_campaign(db):
 
 @pytest.fixture
 def semantic():
-    """The semantic stage on (the suite runs with it off, see tests/conftest.py), with the
-    threshold the settings default to and no vectors cached from another test."""
+    """The semantic stage on (the suite runs with it off, see tests/conftest.py) at a
+    cosine of 0.65, where re-worded ideas of the second labelled set are grouped, and no
+    vectors cached from another test."""
     forget_vectors()
     with override_settings(DUPLICATES_SEMANTIC=True, DUPLICATES_SEMANTIC_THRESHOLD=0.65):
         yield
