@@ -11,6 +11,7 @@ from suggestions.duplicates.semantic import cosines, encode, from_bytes, quantis
 from suggestions.duplicates.services import suggestion_check_duplicates
 from suggestions.models import DuplicateSignature, Suggestion
 from tests.duplicates.evalset_hard import build_hard_set
+from tests.duplicates.test_desk_groups import change_page
 
 pytestmark = pytest.mark.usefixtures("semantic")
 
@@ -170,3 +171,18 @@ def test_the_rebuild_agrees_with_the_check_and_the_pure_rule(make_idea, monkeypa
         pure.semantic[i] for i, kind in enumerate(kinds) if kind in ("other_place", "contrast")
     )
     assert any(pure.semantic[i] for i, kind in enumerate(kinds) if kind == "reworded")
+
+
+def test_the_desk_says_the_ideas_are_close_in_meaning(client, personas, make_idea):
+    base_text, variant_text = next(
+        (a, b) for a, b in _pairs("reworded", 12) if _grouped_by_meaning(a, b)
+    )
+    base, variant = _check(make_idea(base_text), make_idea(variant_text))
+    assert variant.duplicate_of_id == base.pk
+    client.force_login(personas["screener_chengqu"])
+
+    for idea in (variant, base):
+        html = change_page(client, idea)
+        assert "为什么归为一组" in html
+        assert "语义相近" in html
+        assert f"{variant.duplicate_similarity:.2f}" in html
