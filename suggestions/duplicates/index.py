@@ -115,11 +115,12 @@ def index_entries(campaign_id: int | None = None) -> list[tuple[int, int]]:
 #
 # Brute force over the campaign's stored vectors (exact, so the per-idea check finds what
 # the rebuild finds; docs/duplicates-semantic.md has the measurements). The database rows
-# are the source of truth: each check reads the ids of the campaign's stored vectors
-# (an index-only scan of dupsig_vectors) and fetches only the vectors this process has
-# not seen yet, so several worker nodes each keep their own copy of the same rows. A
-# vector never changes once written except through this process's index_store, which
-# drops its cached copy; a deleted idea drops out with its id.
+# are the source of truth: each check compares the count, sum and maximum of the ids of
+# the campaign's stored vectors (one index-only scan of dupsig_vectors) with this
+# process's copy; when they differ it reads the ids and fetches only the vectors it has
+# not seen, so several worker nodes each keep their own copy of the same rows. A vector
+# never changes once written except through index_store, which drops this process's
+# cached copy; a deleted idea drops out with its id.
 
 _vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # campaign -> (sorted ids, int8 rows)
 _vectors_lock = threading.Lock()
@@ -141,19 +142,29 @@ def forget_vectors() -> None:
         _vectors.clear()
 
 
+_VECTOR_IDS = "FROM {table} WHERE campaign_id = %s AND vector IS NOT NULL AND suggestion_id < %s"
+
+
 def stored_vectors(campaign_id: int, before: int) -> tuple[np.ndarray, np.ndarray]:
     """The campaign's stored vectors of ideas with an id below ``before``: (ids, int8 rows)."""
-    held = np.fromiter(
-        DuplicateSignature.objects.filter(
-            campaign_id=campaign_id, vector__isnull=False, suggestion_id__lt=before
+    where = _VECTOR_IDS.format(table=DuplicateSignature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), sum(suggestion_id), max(suggestion_id) {where}",  # noqa: S608
+            [campaign_id, before],
         )
-        .order_by("suggestion_id")
-        .values_list("suggestion_id", flat=True)
-        .iterator(chunk_size=20_000),
-        dtype=np.int64,
-    )
+        count, total, highest = cursor.fetchone()
     with _vectors_lock:
         ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+    below = int(np.searchsorted(ids, before))
+    if below == count and (
+        count == 0 or (int(ids[:below].sum()) == int(total) and int(ids[below - 1]) == highest)
+    ):
+        return ids[:below], rows[:below]
+    sql = f"SELECT suggestion_id {where} ORDER BY suggestion_id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign_id, before])
+        held = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
     at = np.minimum(np.searchsorted(ids, held), max(len(ids) - 1, 0))
     known = (ids[at] == held) if len(ids) else np.zeros(len(held), dtype=bool)
     missing = held[~known]
@@ -180,6 +191,13 @@ def stored_vectors(campaign_id: int, before: int) -> tuple[np.ndarray, np.ndarra
         return _NO_IDS, _NO_ROWS
     at = np.minimum(np.searchsorted(ids, held), len(ids) - 1)
     found = ids[at] == held  # a vector removed meanwhile is left out
-    if found.all() and len(held) == len(ids):
-        return ids, rows
-    return held[found], rows[at[found]]
+    held, held_rows = held[found], rows[at[found]]
+    with _vectors_lock:
+        # The copy keeps exactly the database's ids below ``before`` (deleted ones go).
+        ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+        later = ids >= before
+        _vectors[campaign_id] = (
+            np.concatenate([held, ids[later]]),
+            np.concatenate([held_rows, rows[later]]),
+        )
+    return held, held_rows
