@@ -1,7 +1,7 @@
 """Cost of the semantic stage's candidate search against the database at N stored vectors.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB .venv/bin/python bench/semantic_candidates.py \
-        --campaign jc2021 [--vectors 50000]
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB   # a scratch database
+    .venv/bin/python bench/semantic_candidates.py --campaign jc2021 [--vectors 50000]
 
 Needs a migrated database holding a simulated campaign (manage.py simulate_campaign) whose
 index was built (manage.py find_duplicates). Gives --vectors of its ideas random stored
