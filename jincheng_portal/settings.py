@@ -401,6 +401,17 @@ DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
 DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
 if not 0 < DUPLICATES_THRESHOLD <= 1:
     raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")
+# The semantic stage (docs/duplicates-semantic.md): each checked idea's sentence vector
+# is stored, and an idea without a lexical match joins the earlier idea whose vector's
+# cosine reaches the threshold (places, contrast terms and asks still keep ideas apart).
+# 0.96 is the lowest measured value that groups no different ideas of the same topic on
+# the labelled set: it groups almost nothing; lower values trade precision for re-worded
+# ideas (measured figures in the doc). Off: no idea is encoded or compared, and ideas
+# checked meanwhile have no vector.
+DUPLICATES_SEMANTIC = env_bool("DUPLICATES_SEMANTIC", True)
+DUPLICATES_SEMANTIC_THRESHOLD = float(env_str("DUPLICATES_SEMANTIC_THRESHOLD", "0.96"))
+if not 0 < DUPLICATES_SEMANTIC_THRESHOLD <= 1:
+    raise ImproperlyConfigured("DUPLICATES_SEMANTIC_THRESHOLD must be in (0, 1].")
 
 # --- operations (jincheng_portal/health.py, jincheng_portal/metrics.py, docs/deployment.md) ---
 # /readyz fails while Redis is unreachable. Set to 0 where a load balancer acts on

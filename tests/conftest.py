@@ -43,6 +43,18 @@ def _fast_password_hashing():
         yield
 
 
+# The semantic duplicate stage encodes every checked idea (60-175 ms each, plus ~3 s to
+# load the model once per process): off for the suite, on in the tests that need it
+# (the ``semantic`` fixture of tests/duplicates/conftest.py). Child processes inherit it.
+os.environ.setdefault("DUPLICATES_SEMANTIC", "0")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_semantic_duplicates():
+    with override_settings(DUPLICATES_SEMANTIC=os.environ["DUPLICATES_SEMANTIC"] == "1"):
+        yield
+
+
 def real_password_hash(password: str) -> str:
     """A hash with production's default hasher, for users a child process logs in."""
     return make_password(password, hasher=import_string(PRODUCTION_PASSWORD_HASHERS[0])())

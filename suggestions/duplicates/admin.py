@@ -35,6 +35,7 @@ from suggestions.duplicates.explain import explain
 from suggestions.duplicates.selectors import (
     duplicate_group_for,
     merge_proposals_for,
+    semantic_matches,
     with_group_size,
 )
 from suggestions.duplicates.services import comparable_text, duplicate_config
@@ -301,9 +302,14 @@ def _why(obj, members):
         return ""
     config = duplicate_config()
     mine = comparable_text(obj.content)
+    by_meaning = semantic_matches([obj.pk, *(member.pk for member in members)])
     blocks = []
     for member in members:
         why = explain(comparable_text(member.content), mine, config)
+        # Joined through the semantic stage: the member itself, or this idea joining it.
+        joined = member if member.pk in by_meaning else None
+        if joined is None and obj.pk in by_meaning and obj.duplicate_of_id == member.pk:
+            joined = obj
         head = gettext(
             "%(receipt)s · 相似度 %(score).2f（重合 %(jaccard).2f，包含 %(containment).2f）"
             " · 本条地点：%(mine)s · 该条地点：%(theirs)s"
@@ -315,6 +321,10 @@ def _why(obj, members):
             "mine": _places_text(why.places_b),
             "theirs": _places_text(why.places_a),
         }
+        if joined is not None and joined.duplicate_similarity is not None:
+            head += gettext(" · 语义相近（用词不同，句向量余弦 %(cosine).2f）") % {
+                "cosine": joined.duplicate_similarity
+            }
         blocks.append((head, _marked(why.segments_a)))
     return format_html(
         '<div class="duplicate-why"><h3>{}</h3>{}</div>',

@@ -128,6 +128,10 @@ class DuplicateConfig:
     # Ideas whose asks (sentences with 建议, 希望 …) share less than this are different
     # ideas, however similar the rest (see conflict_reason); 0 turns the check off.
     ask_overlap: float = 0.5
+    # The semantic stage (suggestions/duplicates/semantic.py): an idea without a lexical
+    # match joins the earlier idea whose sentence vector has the highest cosine at or above
+    # this, unless they conflict (places, contrast terms, asks). 0 turns the stage off.
+    semantic_threshold: float = 0.0
     # Derived, filled in __post_init__.
     common_codes: np.ndarray = field(init=False, repr=False, compare=False)
     common_set: frozenset[int] = field(init=False, repr=False, compare=False)
@@ -392,6 +396,7 @@ class Match:
     other_id: int
     similarity: float
     exact: bool
+    semantic: bool = False  # found by the semantic stage (similarity is then a cosine)
 
 
 def best_match(
@@ -422,6 +427,33 @@ def best_match(
         if group is not None and conflict_reason(new, group, config):
             continue
         return Match(other_id, -negative_sim, False)
+    return None
+
+
+def best_semantic(
+    new: Shingles,
+    *,
+    candidates: Iterable[tuple[int, float, Shingles]],
+    config: DuplicateConfig,
+    groups: Mapping[int, Shingles] | None = None,
+) -> Match | None:
+    """The semantic stage for an idea that has no lexical match.
+
+    ``candidates`` are earlier ideas with their cosine (``semantic.cosines``) and features;
+    the highest cosine at or above config.semantic_threshold wins (ties: the earliest),
+    skipping any candidate that conflicts with the new idea, or whose group's
+    representative (``groups``, as in ``best_match``) does: the model does not tell places,
+    opposite terms or other asks apart, so the lexical stage's veto applies unchanged.
+    """
+    if config.semantic_threshold <= 0:
+        return None
+    for other_id, cosine, other in sorted(candidates, key=lambda c: (-c[1], c[0])):
+        if cosine < config.semantic_threshold or conflict_reason(new, other, config):
+            continue
+        group = (groups or {}).get(other_id)
+        if group is not None and conflict_reason(new, group, config):
+            continue
+        return Match(other_id, float(cosine), False, semantic=True)
     return None
 
 
@@ -542,6 +574,8 @@ class Grouping:
     sentence_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sentence_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     conflicts: int = 0  # pairs similar enough that their places or terms kept apart
+    # Texts that joined their group through the semantic stage (empty when it is off).
+    semantic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def group_texts(
@@ -550,8 +584,13 @@ def group_texts(
     *,
     progress: Callable[[str], None] | None = None,
     chunk: int = 200_000,
+    vectors: np.ndarray | None = None,
 ) -> Grouping:
     """Group texts (already in id order) with the rule above, vectorised.
+
+    ``vectors``: the texts' stored sentence vectors (n x 512 int8, a row of zeros for a
+    text without one) for the semantic stage (config.semantic_threshold > 0); texts
+    without a vector take no part in it.
 
     Memory stays O(number of 2-grams + candidate pairs): no Python object per pair.
     """
@@ -658,16 +697,24 @@ def group_texts(
         return cache[position]
 
     checks = config.gazetteer is not None or config.ask_overlap > 0
+    semantic = (
+        _semantic_pairs(vectors, repeat, config.semantic_threshold)
+        if vectors is not None and config.semantic_threshold > 0
+        else {}
+    )
+    if semantic:
+        say(f"{sum(map(len, semantic.values()))} semantic candidate pairs")
     rep_list = list(range(n))
     match_sim = np.full(n, np.nan)
+    by_meaning = np.zeros(n, dtype=bool)
     conflicts = 0
     first_list, sims_list = first.tolist(), sims.tolist()
-    for pos in sorted(set(runs) | set(np.flatnonzero(repeat).tolist())):
+    for pos in sorted(set(runs) | set(np.flatnonzero(repeat).tolist()) | set(semantic)):
         if repeat[pos]:  # exact repeats win: the earliest text with the same normalised text
             rep_list[pos] = rep_list[int(earliest[pos])]
             match_sim[pos] = 1.0
             continue
-        begin, end = runs[pos]
+        begin, end = runs.get(pos, (0, 0))
         for k in range(begin, end):
             other = first_list[k]
             group = rep_list[other]
@@ -680,6 +727,23 @@ def group_texts(
             rep_list[pos] = group
             match_sim[pos] = sims_list[k]
             break
+        else:
+            if pos not in semantic:
+                continue
+            found = best_semantic(
+                features(pos),
+                candidates=[(other, cos, features(other)) for other, cos in semantic.get(pos, ())],
+                config=config,
+                groups={
+                    other: features(rep_list[other])
+                    for other, _cos in semantic.get(pos, ())
+                    if rep_list[other] != other
+                },
+            )
+            if found is not None:
+                rep_list[pos] = rep_list[found.other_id]
+                match_sim[pos] = found.similarity
+                by_meaning[pos] = True
     if checks:
         say(f"{conflicts} similar candidates kept apart by places, terms or asks")
     representative = np.array(rep_list, dtype=np.int64)
@@ -695,7 +759,40 @@ def group_texts(
         sentence_docs,
         sentence_keys_flat,
         conflicts,
+        by_meaning,
     )
+
+
+def _semantic_pairs(
+    vectors: np.ndarray, repeat: np.ndarray, threshold: float
+) -> dict[int, list[tuple[int, float]]]:
+    """For each text with a vector (not an exact repeat): the earlier texts with a vector
+    whose cosine reaches the threshold. Brute force in blocks; the cosines are computed as
+    ``semantic.cosines`` computes them (exact integer dot products, then float64), so the
+    rebuild and the per-idea check compare the same numbers."""
+    vectors = np.asarray(vectors).reshape(len(repeat), -1)
+    held = np.flatnonzero(vectors.any(axis=1))
+    if len(held) < 2:
+        return {}
+    matrix = vectors[held].astype(np.float32)
+    squares = np.einsum("ij,ij->i", matrix, matrix).astype(np.float64)
+    found: dict[int, list[tuple[int, float]]] = {}
+    start = 1
+    while start < len(held):
+        # About 4 million cosines (32 MB) per block.
+        stop = min(start + max(64, 4_000_000 // (start + 64)), len(held))
+        dots = (matrix[start:stop] @ matrix[:stop].T).astype(np.float64)
+        norms = np.sqrt(squares[:stop][None, :] * squares[start:stop][:, None])
+        cos = dots / norms
+        # Only earlier texts: column j < row i.
+        cos[np.arange(stop)[None, :] >= np.arange(start, stop)[:, None]] = -np.inf
+        rows, cols = np.nonzero(cos >= threshold)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            pos = int(held[start + row])
+            if not repeat[pos]:
+                found.setdefault(pos, []).append((int(held[col]), float(cos[row, col])))
+        start = stop
+    return found
 
 
 # np.unique and np.isin were 10-70x slower than a plain sort on this numpy build, so

@@ -9,10 +9,13 @@ holds every idea's keys, sorted. The layout was chosen by measurement (docs/dupl
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 from django.db import connection
 
+from suggestions.duplicates.semantic import DIMENSIONS, from_bytes
 from suggestions.models import DuplicateBand, DuplicateSignature
 
 
@@ -54,7 +57,14 @@ def index_lookup(
 
 
 def index_store(
-    *, suggestion_id: int, campaign_id: int, exact_key: int, minhash: bytes, keys: Iterable[int]
+    *,
+    suggestion_id: int,
+    campaign_id: int,
+    exact_key: int,
+    minhash: bytes,
+    keys: Iterable[int],
+    vector: bytes | None = None,
+    semantic_match: bool = False,
 ) -> None:
     """Write (or replace) one idea's entry."""
     keys = sorted(set(keys))
@@ -66,12 +76,15 @@ def index_store(
                 exact_key=exact_key,
                 minhash=minhash,
                 keys=keys,
+                vector=vector,
+                semantic_match=semantic_match,
             )
         ],
         update_conflicts=True,
         unique_fields=["suggestion"],
-        update_fields=["campaign", "exact_key", "minhash", "keys"],
+        update_fields=["campaign", "exact_key", "minhash", "keys", "vector", "semantic_match"],
     )
+    _forget_vector(campaign_id, suggestion_id)
     if keys_in_arrays():
         return
     DuplicateBand.objects.filter(suggestion_id=suggestion_id).delete()
@@ -96,3 +109,95 @@ def index_entries(campaign_id: int | None = None) -> list[tuple[int, int]]:
     return sorted(
         (pk, key) for pk, keys in rows.values_list("suggestion_id", "keys") for key in keys
     )
+
+
+# ------------------------------------------------------------------ semantic candidates
+#
+# Brute force over the campaign's stored vectors (exact, so the per-idea check finds what
+# the rebuild finds; docs/duplicates-semantic.md has the measurements). The database rows
+# are the source of truth: each check compares the count, sum and maximum of the ids of
+# the campaign's stored vectors (one index-only scan of dupsig_vectors) with this
+# process's copy; when they differ it reads the ids and fetches only the vectors it has
+# not seen, so several worker nodes each keep their own copy of the same rows. A vector
+# never changes once written except through index_store, which drops this process's
+# cached copy; a deleted idea drops out with its id.
+
+_vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # campaign -> (sorted ids, int8 rows)
+_vectors_lock = threading.Lock()
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_ROWS = np.zeros((0, DIMENSIONS), dtype=np.int8)
+
+
+def _forget_vector(campaign_id: int, suggestion_id: int) -> None:
+    with _vectors_lock:
+        ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+        at = np.searchsorted(ids, suggestion_id)
+        if at < len(ids) and ids[at] == suggestion_id:
+            _vectors[campaign_id] = (np.delete(ids, at), np.delete(rows, at, axis=0))
+
+
+def forget_vectors() -> None:
+    """Drop every cached vector (tests; after a campaign's ideas were re-encoded)."""
+    with _vectors_lock:
+        _vectors.clear()
+
+
+_VECTOR_IDS = "FROM {table} WHERE campaign_id = %s AND vector IS NOT NULL AND suggestion_id < %s"
+
+
+def stored_vectors(campaign_id: int, before: int) -> tuple[np.ndarray, np.ndarray]:
+    """The campaign's stored vectors of ideas with an id below ``before``: (ids, int8 rows)."""
+    where = _VECTOR_IDS.format(table=DuplicateSignature._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), sum(suggestion_id), max(suggestion_id) {where}",  # noqa: S608
+            [campaign_id, before],
+        )
+        count, total, highest = cursor.fetchone()
+    with _vectors_lock:
+        ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+    below = int(np.searchsorted(ids, before))
+    if below == count and (
+        count == 0 or (int(ids[:below].sum()) == int(total) and int(ids[below - 1]) == highest)
+    ):
+        return ids[:below], rows[:below]
+    sql = f"SELECT suggestion_id {where} ORDER BY suggestion_id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign_id, before])
+        held = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, held), max(len(ids) - 1, 0))
+    known = (ids[at] == held) if len(ids) else np.zeros(len(held), dtype=bool)
+    missing = held[~known]
+    if len(missing):
+        fetched_ids, blobs = [], []
+        for start in range(0, len(missing), 5000):
+            part = missing[start : start + 5000].tolist()
+            for pk, blob in DuplicateSignature.objects.filter(suggestion_id__in=part).values_list(
+                "suggestion_id", "vector"
+            ):
+                if blob is not None:
+                    fetched_ids.append(pk)
+                    blobs.append(blob)
+        with _vectors_lock:
+            ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+            new_ids = np.array(fetched_ids, dtype=np.int64)
+            keep = ~np.isin(new_ids, ids)
+            ids = np.concatenate([ids, new_ids[keep]])
+            rows = np.concatenate([rows, from_bytes(blobs)[keep]])
+            order = np.argsort(ids, kind="stable")
+            ids, rows = ids[order], rows[order]
+            _vectors[campaign_id] = (ids, rows)
+    if not len(held):
+        return _NO_IDS, _NO_ROWS
+    at = np.minimum(np.searchsorted(ids, held), len(ids) - 1)
+    found = ids[at] == held  # a vector removed meanwhile is left out
+    held, held_rows = held[found], rows[at[found]]
+    with _vectors_lock:
+        # The copy keeps exactly the database's ids below ``before`` (deleted ones go).
+        ids, rows = _vectors.get(campaign_id, (_NO_IDS, _NO_ROWS))
+        later = ids >= before
+        _vectors[campaign_id] = (
+            np.concatenate([held, ids[later]]),
+            np.concatenate([held_rows, rows[later]]),
+        )
+    return held, held_rows

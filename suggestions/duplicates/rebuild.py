@@ -18,7 +18,8 @@ from django.db import connection, transaction
 
 from suggestions.duplicates.algorithm import Grouping, group_texts
 from suggestions.duplicates.decisions import _apply_merge, _apply_represent, _apply_split
-from suggestions.duplicates.index import keys_in_arrays
+from suggestions.duplicates.index import forget_vectors, keys_in_arrays
+from suggestions.duplicates.semantic import DIMENSIONS
 from suggestions.duplicates.services import comparable_text, duplicate_checks_lock, duplicate_config
 from suggestions.models import (
     Campaign,
@@ -58,7 +59,13 @@ def campaign_rebuild_duplicates(
     texts = [comparable_text(text) for _pk, text in rows]
     del rows
     say(f"read {len(ids)} ideas")
-    grouping = group_texts(texts, config, progress=say)
+    # Stored sentence vectors are kept, never recomputed (encoding costs 60-175 ms an
+    # idea); ideas without one take no part in the semantic stage, as in the check.
+    vectors = _stored_vectors(campaign, ids)
+    say(f"{int(vectors.any(axis=1).sum())} stored sentence vectors read")
+    grouping = group_texts(
+        texts, config, progress=say, vectors=vectors if config.semantic_threshold > 0 else None
+    )
     del texts
     representative_ids = ids[grouping.representative]
     with transaction.atomic():
@@ -66,13 +73,14 @@ def campaign_rebuild_duplicates(
         _remove_index(campaign)
         say("old index removed")
         with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand]):
-            _write_index(campaign.pk, ids, grouping)
+            _write_index(campaign.pk, ids, grouping, vectors)
         say("index written")
         changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
         say(f"groups written ({changed} ideas changed)")
         replayed = _replay_decisions(campaign)
         if replayed:
             say(f"{replayed} screener decisions replayed")
+    forget_vectors()
     return RebuildResult(
         ideas=len(ids),
         groups=int(np.unique(representative_ids).size),
@@ -83,6 +91,21 @@ def campaign_rebuild_duplicates(
 
 
 _CHUNK = 20_000
+
+
+def _stored_vectors(campaign: Campaign, ids: np.ndarray) -> np.ndarray:
+    """The ideas' stored vectors, one int8 row per idea in ``ids`` (zeros: none stored)."""
+    vectors = np.zeros((len(ids), DIMENSIONS), dtype=np.int8)
+    rows = (
+        DuplicateSignature.objects.filter(campaign=campaign, vector__isnull=False)
+        .values_list("suggestion_id", "vector")
+        .iterator(chunk_size=_CHUNK)
+    )
+    for pk, blob in rows:
+        at = int(np.searchsorted(ids, pk))
+        if at < len(ids) and ids[at] == pk:
+            vectors[at] = np.frombuffer(bytes(blob), dtype=np.int8)
+    return vectors
 
 
 def _remove_index(campaign: Campaign) -> None:
@@ -143,10 +166,15 @@ def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
             cursor.execute(f'ANALYZE "{table}"')
 
 
-def _write_index(campaign_id: int, ids: np.ndarray, grouping: Grouping) -> None:
-    """Every idea's signature and sorted keys (LSH bands, then its capped sentence keys);
-    on databases without key arrays, also one DuplicateBand row per key."""
+def _write_index(
+    campaign_id: int, ids: np.ndarray, grouping: Grouping, vectors: np.ndarray
+) -> None:
+    """Every idea's signature and sorted keys (LSH bands, then its capped sentence keys),
+    its stored vector and whether it matched semantically; on databases without key
+    arrays, also one DuplicateBand row per key."""
     arrays = keys_in_arrays()
+    held = vectors.any(axis=1)
+    semantic = grouping.semantic if len(grouping.semantic) else np.zeros(len(ids), dtype=bool)
     blobs = grouping.signatures.astype("<u4").view(np.uint8).reshape(len(ids), -1)
     order = np.argsort(grouping.sentence_docs, kind="stable")
     sentence_docs = grouping.sentence_docs[order]
@@ -165,14 +193,18 @@ def _write_index(campaign_id: int, ids: np.ndarray, grouping: Grouping) -> None:
                     keys = keys + sentence_keys[bounds[i] : bounds[i + 1]].tolist()
                 keys = sorted(set(keys))
                 blob = blobs[start + i].tobytes()
+                vector = vectors[start + i].tobytes() if held[start + i] else None
+                by_meaning = bool(semantic[start + i])
                 if arrays:
-                    # COPY's text format: bytea as \\x<hex>, arrays as {a,b,…}.
+                    # COPY's text format: bytea as \\x<hex>, arrays as {a,b,…}, NULL as \N.
                     yield (
                         pk,
                         campaign_id,
                         int(grouping.exact_keys[start + i]),
                         "\\\\x" + blob.hex(),
                         "{" + ",".join(map(str, keys)) + "}",
+                        "\\N" if vector is None else "\\\\x" + vector.hex(),
+                        "t" if by_meaning else "f",
                     )
                 else:
                     rows_per_key.extend((campaign_id, pk, key) for key in keys)
@@ -182,11 +214,21 @@ def _write_index(campaign_id: int, ids: np.ndarray, grouping: Grouping) -> None:
                         int(grouping.exact_keys[start + i]),
                         blob,
                         ",".join(map(str, keys)),
+                        vector,
+                        by_meaning,
                     )
 
     _bulk_insert(
         DuplicateSignature._meta.db_table,
-        ["suggestion_id", "campaign_id", "exact_key", "minhash", "keys"],
+        [
+            "suggestion_id",
+            "campaign_id",
+            "exact_key",
+            "minhash",
+            "keys",
+            "vector",
+            "semantic_match",
+        ],
         rows(),
     )
     if not arrays:

@@ -12,6 +12,7 @@ from suggestions.common.scoping import Partition, suggestions_partition, visible
 from suggestions.models import (
     Campaign,
     DuplicateMergeProposal,
+    DuplicateSignature,
     MergeProposalStatus,
     Suggestion,
 )
@@ -120,3 +121,12 @@ def merge_proposals_for(
         ).exclude(unit_id__in=ids)
         proposals = proposals.filter(~Exists(foreign))
     return proposals
+
+
+def semantic_matches(ids: Iterable[int]) -> set[int]:
+    """Those of the ideas that joined their group through the semantic stage."""
+    return set(
+        DuplicateSignature.objects.filter(
+            suggestion_id__in=list(ids), semantic_match=True
+        ).values_list("suggestion_id", flat=True)
+    )

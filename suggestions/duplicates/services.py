@@ -22,10 +22,12 @@ from django.db import connection, transaction
 
 from suggestions.duplicates.algorithm import (
     DuplicateConfig,
+    Match,
     Shingles,
     agrees,
     band_keys,
     best_match,
+    best_semantic,
     exact_key,
     is_sentence_key,
     minhash,
@@ -35,7 +37,8 @@ from suggestions.duplicates.algorithm import (
     shingles,
     signature_bytes,
 )
-from suggestions.duplicates.index import index_lookup, index_store
+from suggestions.duplicates.index import index_lookup, index_store, stored_vectors
+from suggestions.duplicates.semantic import cosines, encode, from_bytes, to_bytes
 from suggestions.models import (
     Campaign,
     DuplicateMergeProposal,
@@ -48,13 +51,18 @@ logger = logging.getLogger(__name__)
 
 def duplicate_config() -> DuplicateConfig:
     return _config(
-        settings.DUPLICATES_THRESHOLD, settings.DUPLICATES_NUM_PERM, settings.DUPLICATES_BAND_ROWS
+        settings.DUPLICATES_THRESHOLD,
+        settings.DUPLICATES_NUM_PERM,
+        settings.DUPLICATES_BAND_ROWS,
+        settings.DUPLICATES_SEMANTIC_THRESHOLD if settings.DUPLICATES_SEMANTIC else 0.0,
     )
 
 
 @lru_cache(maxsize=4)
-def _config(threshold: float, num_perm: int, band_rows: int) -> DuplicateConfig:
-    return DuplicateConfig(threshold=threshold, num_perm=num_perm, band_rows=band_rows)
+def _config(threshold: float, num_perm: int, band_rows: int, semantic: float) -> DuplicateConfig:
+    return DuplicateConfig(
+        threshold=threshold, num_perm=num_perm, band_rows=band_rows, semantic_threshold=semantic
+    )
 
 
 def comparable_text(content: str) -> str:
@@ -71,6 +79,12 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
     Safe to run twice: an idea already checked is left as it is.
     """
     config = duplicate_config()
+    # The idea's sentence vector is computed before the campaign is locked (60-175 ms).
+    vector = _UNSET
+    if config.semantic_threshold > 0:
+        unchecked = Suggestion.objects.filter(pk=suggestion_id, duplicate_of__isnull=True)
+        content = unchecked.values_list("content", flat=True).first()
+        vector = _vector_of(content) if content is not None else _UNSET
     with transaction.atomic():
         campaign_id = _campaign_locked(suggestion_id)
         if campaign_id is None:
@@ -91,7 +105,9 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
             )
         representative = None
         for pk, content in pending:
-            representative = _check_one(pk, campaign_id, content, config)
+            representative = _check_one(
+                pk, campaign_id, content, config, vector if pk == suggestion_id else _UNSET
+            )
         return representative
 
 
@@ -172,7 +188,46 @@ def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, 
     )
 
 
-def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig) -> int:
+_UNSET = object()
+
+
+def _vector_of(content: str) -> bytes | None:
+    """The idea's stored vector (None: nothing to encode, or the model failed)."""
+    try:
+        return to_bytes(encode([comparable_text(content)])[0])
+    except Exception:  # a broken text or model must not stop the lexical check
+        logger.exception("could not encode an idea for the semantic duplicate stage")
+        return None
+
+
+def _semantic_match(
+    pk: int, campaign_id: int, mine: Shingles, vector: bytes, config: DuplicateConfig
+) -> tuple[Match, int | None] | None:
+    """The semantic stage (an idea without a lexical match): the match and the
+    representative of the idea matched."""
+    ids, rows = stored_vectors(campaign_id, pk)
+    cos = cosines(from_bytes([vector])[0], rows)
+    near = {int(ids[i]): float(cos[i]) for i in (cos >= config.semantic_threshold).nonzero()[0]}
+    if not near:
+        return None
+    candidates, groups, representatives = [], {}, {}
+    rows = Suggestion.objects.filter(pk__in=near).values_list(
+        "pk", "content", "duplicate_of_id", "duplicate_of__content"
+    )
+    for other, text, other_rep, rep_text in rows:
+        candidates.append((other, near[other], _features(text, config)[2]))
+        representatives[other] = other_rep
+        if other_rep and other_rep != other:
+            groups[other] = _features(rep_text, config)[2]
+    match = best_semantic(mine, candidates=candidates, config=config, groups=groups)
+    return None if match is None else (match, representatives[match.other_id])
+
+
+def _check_one(
+    pk: int, campaign_id: int, content: str, config: DuplicateConfig, vector=_UNSET
+) -> int:
+    if vector is _UNSET:
+        vector = _vector_of(content) if config.semantic_threshold > 0 else None
     sentences, norm, mine = _features(content, config)
     key = exact_key(norm)
     signature = minhash(mine, config)
@@ -231,6 +286,11 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
         config=config,
         groups=groups,
     )
+    if match is None and vector is not None:
+        found = _semantic_match(pk, campaign_id, mine, vector, config)
+        if found is not None:
+            match, other_rep = found
+            representatives[match.other_id] = other_rep
     if match is None:
         representative, similarity_value = pk, None
     else:
@@ -240,7 +300,7 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
     Suggestion.objects.filter(pk=pk).update(
         duplicate_of_id=representative, duplicate_similarity=similarity_value
     )
-    if match is not None and not match.exact:
+    if match is not None and not match.exact and not match.semantic:
         _propose_merges(pk, campaign_id, representative, mine, candidates, representatives, groups)
     # Normally nothing to replace: an unchecked idea has no index entry yet.
     index_store(
@@ -249,5 +309,7 @@ def _check_one(pk: int, campaign_id: int, content: str, config: DuplicateConfig)
         exact_key=key,
         minhash=signature_bytes(signature),
         keys=bands + kept_sentences,
+        vector=vector,
+        semantic_match=match is not None and match.semantic,
     )
     return representative

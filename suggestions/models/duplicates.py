@@ -59,12 +59,26 @@ class DuplicateSignature(models.Model):
     # PostgreSQL, candidates are found with keys && ARRAY[...] through a GIN index, which
     # takes a fraction of the space of one row per key (docs/duplicates.md, "Storage").
     keys = IndexKeysField(default=list, blank=True)
+    # The idea's sentence vector for the semantic stage (512 int8, see
+    # suggestions/duplicates/semantic.py), written when the idea is checked. NULL for
+    # ideas never encoded (imported in bulk, or the stage switched off): they take no
+    # part in the semantic stage. A rebuild keeps it.
+    vector = models.BinaryField(null=True, blank=True)
+    # Whether the idea joined its group through the semantic stage (sentence vectors)
+    # rather than shared text: the desk's "why" panel says so.
+    semantic_match = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             # Exact repeats: the earliest earlier idea of the campaign with the same key.
             models.Index(
                 fields=["campaign", "exact_key", "suggestion"], name="dupsig_campaign_key"
+            ),
+            # The semantic stage: ids of the campaign's stored vectors (index-only scan).
+            models.Index(
+                fields=["campaign", "suggestion"],
+                name="dupsig_vectors",
+                condition=models.Q(vector__isnull=False),
             ),
         ]
 
