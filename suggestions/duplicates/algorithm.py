@@ -130,7 +130,8 @@ class DuplicateConfig:
     ask_overlap: float = 0.5
     # The semantic stage (suggestions/duplicates/semantic.py): an idea without a lexical
     # match joins the earlier idea whose sentence vector has the highest cosine at or above
-    # this, unless they conflict (places, contrast terms, asks). 0 turns the stage off.
+    # this, unless they conflict (places, contrast terms, asks). 0 turns the stage off;
+    # 1 stores vectors but compares nothing (see compares_meaning).
     semantic_threshold: float = 0.0
     # Derived, filled in __post_init__.
     common_codes: np.ndarray = field(init=False, repr=False, compare=False)
@@ -138,6 +139,11 @@ class DuplicateConfig:
     gazetteer: Gazetteer | None = field(init=False, repr=False, compare=False)
     perm_a: np.ndarray = field(init=False, repr=False, compare=False)
     perm_b: np.ndarray = field(init=False, repr=False, compare=False)
+
+    @property
+    def compares_meaning(self) -> bool:
+        """Whether the semantic stage groups anything (a threshold of 1 only collects)."""
+        return 0 < self.semantic_threshold < 1
 
     def __post_init__(self):
         if self.num_perm % self.band_rows:
@@ -445,7 +451,7 @@ def best_semantic(
     representative (``groups``, as in ``best_match``) does: the model does not tell places,
     opposite terms or other asks apart, so the lexical stage's veto applies unchanged.
     """
-    if config.semantic_threshold <= 0:
+    if not config.compares_meaning:
         return None
     for other_id, cosine, other in sorted(candidates, key=lambda c: (-c[1], c[0])):
         if cosine < config.semantic_threshold or conflict_reason(new, other, config):
@@ -699,7 +705,7 @@ def group_texts(
     checks = config.gazetteer is not None or config.ask_overlap > 0
     semantic = (
         _semantic_pairs(vectors, repeat, config.semantic_threshold)
-        if vectors is not None and config.semantic_threshold > 0
+        if vectors is not None and config.compares_meaning
         else {}
     )
     if semantic:

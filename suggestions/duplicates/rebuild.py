@@ -64,7 +64,7 @@ def campaign_rebuild_duplicates(
     vectors = _stored_vectors(campaign, ids)
     say(f"{int(vectors.any(axis=1).sum())} stored sentence vectors read")
     grouping = group_texts(
-        texts, config, progress=say, vectors=vectors if config.semantic_threshold > 0 else None
+        texts, config, progress=say, vectors=vectors if config.compares_meaning else None
     )
     del texts
     representative_ids = ids[grouping.representative]

@@ -286,7 +286,7 @@ def _check_one(
         config=config,
         groups=groups,
     )
-    if match is None and vector is not None:
+    if match is None and vector is not None and config.compares_meaning:
         found = _semantic_match(pk, campaign_id, mine, vector, config)
         if found is not None:
             match, other_rep = found

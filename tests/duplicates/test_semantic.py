@@ -213,3 +213,20 @@ def test_the_cached_vectors_follow_the_database(make_idea):
     again, again_rows = stored_vectors(campaign_id, before)
     assert np.array_equal(again_rows, np.stack([rows[0], rows[2]]))
     assert stored_vectors(campaign_id, ideas[0].pk)[0].tolist() == []
+
+
+def test_by_default_vectors_are_stored_and_nothing_is_compared(make_idea, monkeypatch):
+    import suggestions.duplicates.services as services
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the default threshold compares nothing")
+
+    monkeypatch.setattr(services, "_semantic_match", no_search)
+    base_text, variant_text = next(
+        (a, b) for a, b in _pairs("reworded", 12) if _grouped_by_meaning(a, b)
+    )
+    with override_settings(DUPLICATES_SEMANTIC_THRESHOLD=1):
+        base, variant = _check(make_idea(base_text), make_idea(variant_text))
+    assert variant.duplicate_of_id == variant.pk  # re-worded, not grouped by default
+    for idea in (base, variant):
+        assert len(bytes(DuplicateSignature.objects.get(suggestion=idea).vector)) == 512
