@@ -461,10 +461,12 @@ def suggestion_score(*, suggestion: Suggestion, actor: Actor, marks: dict[str, i
         current = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
         if current.status != Status.SHORTLISTED:
             raise TransitionRefused(_("只能为初选入围的金点子评分。"))
-        score, _created = Score.objects.update_or_create(
-            suggestion=current,
-            reviewer=actor.user,
-            defaults={**marks, "scored_at": timezone.now()},
+        # One statement (INSERT … ON CONFLICT DO UPDATE): re-scoring replaces the row.
+        (score,) = Score.objects.bulk_create(
+            [Score(suggestion=current, reviewer=actor.user, scored_at=timezone.now(), **marks)],
+            update_conflicts=True,
+            unique_fields=["suggestion", "reviewer"],
+            update_fields=[*SCORE_CRITERIA, "scored_at"],
         )
         agg = Score.objects.filter(suggestion=current).aggregate(
             count=Count("pk"), **{name: Sum(name) for name in SCORE_CRITERIA}
