@@ -18,9 +18,9 @@ TRIAGE = "/admin/suggestions/suggestion/triage/"
 # A decision plus the idea after the next one rendered, in one request (the page script's
 # path: static/js/triage.js). The target is 15.
 DECISION_BUDGET = 15
-# A reviewer's five marks sent with E are a second write in the same request: the score
-# (one upsert), its aggregate and the idea's mean.
-SCORE_QUERIES = 3
+# A reviewer's five marks sent with E are a second write in the same request: the idea
+# locked, the score (one upsert), its aggregate and the idea's mean.
+SCORE_QUERIES = 4
 
 
 @pytest.fixture(autouse=True)
