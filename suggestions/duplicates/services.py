@@ -313,3 +313,33 @@ def _check_one(
         semantic_match=match is not None and match.semantic,
     )
     return representative
+
+
+def campaign_store_missing_vectors(
+    *, campaign: Campaign, batch_size: int = 64, progress=None
+) -> int:
+    """Encode and store the sentence vector of every checked idea of the campaign that has
+    none (loaded in bulk, or checked while the semantic stage was off). Groups are not
+    touched: with a threshold below 1, `find_duplicates` afterwards uses the vectors.
+    Returns how many vectors were stored; ideas with nothing comparable keep none."""
+    pending = list(
+        DuplicateSignature.objects.filter(campaign=campaign, vector__isnull=True)
+        .order_by("suggestion_id")
+        .values_list("suggestion_id", flat=True)
+    )
+    stored = 0
+    for start in range(0, len(pending), batch_size):
+        part = pending[start : start + batch_size]
+        contents = dict(Suggestion.objects.filter(pk__in=part).values_list("pk", "content"))
+        ids = [pk for pk in part if pk in contents]
+        vectors = encode([comparable_text(contents[pk]) for pk in ids])
+        for pk, vector in zip(ids, vectors, strict=True):
+            blob = to_bytes(vector)
+            if blob is not None:
+                # Only where still missing: a check running meanwhile has stored its own.
+                stored += DuplicateSignature.objects.filter(
+                    suggestion_id=pk, vector__isnull=True
+                ).update(vector=blob)
+        if progress:
+            progress(len(part))
+    return stored

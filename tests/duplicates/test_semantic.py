@@ -230,3 +230,31 @@ def test_by_default_vectors_are_stored_and_nothing_is_compared(make_idea, monkey
     assert variant.duplicate_of_id == variant.pk  # re-worded, not grouped by default
     for idea in (base, variant):
         assert len(bytes(DuplicateSignature.objects.get(suggestion=idea).vector)) == 512
+
+
+def test_vectors_missing_from_a_bulk_load_are_stored_and_then_used_by_a_rebuild(
+    make_idea, campaign
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    base_text, variant_text = next(
+        (a, b) for a, b in _pairs("reworded", 12) if _grouped_by_meaning(a, b)
+    )
+    with override_settings(DUPLICATES_SEMANTIC=False):  # as ideas loaded in bulk
+        base, variant, empty = _check(
+            make_idea(base_text), make_idea(variant_text), make_idea("，。！？")
+        )
+    assert not DuplicateSignature.objects.filter(vector__isnull=False).exists()
+    assert variant.duplicate_of_id == variant.pk
+
+    out = StringIO()
+    call_command("store_duplicate_vectors", campaign=campaign.slug, stdout=out, stderr=StringIO())
+    assert "2 sentence vectors stored; 1 ideas have nothing to encode" in out.getvalue()
+    assert reload(variant).duplicate_of_id == variant.pk  # groups untouched
+    assert DuplicateSignature.objects.get(suggestion=empty).vector is None
+
+    campaign_rebuild_duplicates(campaign=campaign)
+    assert reload(variant).duplicate_of_id == base.pk
+    assert DuplicateSignature.objects.get(suggestion=variant).semantic_match
