@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -481,15 +481,34 @@ def tallies_live(
     tree = tree or UnitTree.load()
     run = latest_run(campaign)
     live_at = timezone.now()
-    as_of = run.cutoff if run else campaign.opens_at
     figures: dict[tuple[int, str, str], Figures] = {}
-    if run is not None:
+    snapshot: list[dict] = []
+    newest = TallyRun.objects.filter(campaign=campaign).order_by("-cutoff").values("pk")[:1]
+    for _attempt in range(3):
+        if run is None:
+            break
         rows = Tally.objects.filter(campaign=campaign, day=run.day, dimension__in=dimensions)
         if unit_ids is not None:
             rows = rows.filter(unit_id__in=unit_ids)
         if breakdown_unit_ids is not None:
             rows = rows.filter(Q(dimension=Dimension.ALL) | Q(unit_id__in=breakdown_unit_ids))
-        for row in rows.values("unit_id", "dimension", "key", "groups", *STATE_FIELDS):
+        # The newest run is read in the same statement as its rows: a tally committed
+        # since latest_run() rewrote them, and the change since must start at its cutoff,
+        # or the moves between the two cutoffs would be counted twice.
+        snapshot = list(
+            rows.annotate(newest_run=Subquery(newest)).values(
+                "unit_id", "dimension", "key", "groups", "newest_run", *STATE_FIELDS
+            )
+        )
+        if not snapshot or snapshot[0]["newest_run"] == run.pk:
+            break
+        newer = TallyRun.objects.get(pk=snapshot[0]["newest_run"])
+        same_day, run = newer.day == run.day, newer
+        if same_day:
+            break  # the rows read are the newer run's
+    as_of = run.cutoff if run else campaign.opens_at
+    if run is not None:
+        for row in snapshot:
             figures[(row["unit_id"], row["dimension"], row["key"])] = Figures(
                 total=row["total"],
                 collected=row["collected"],

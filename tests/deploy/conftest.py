@@ -53,7 +53,11 @@ class Node:
             stderr=subprocess.STDOUT,
         )
         if wait_ready:
-            self.wait(lambda r: r.status_code == 200, "/readyz")
+            try:
+                self.wait(lambda r: r.status_code == 200, "/readyz")
+            except BaseException:
+                self.stop()  # a node that never got ready is not left running
+                raise
         return self
 
     def wait(self, done, path="/readyz", timeout=30.0):

@@ -117,8 +117,13 @@ def test_after_simulating_and_a_tally_the_dashboard_shows_the_seed_figures(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_figures_agree_after_ideas_move_while_tallies_run(client, simulated, personas):
+def test_figures_agree_after_ideas_move_while_tallies_run(client, simulated, personas, settings):
     campaign = simulated
+    # A decision's history row carries the time it was made and commits a moment later;
+    # the settle window (30 s in production) keeps such rows out of a snapshot's cutoff.
+    # At 0 a decision made just before a concurrent tally's cutoff, committed after its
+    # snapshot, would be in neither the snapshot nor the change since.
+    settings.TALLY_SETTLE_SECONDS = 2
     client.force_login(personas["leader"])
     _agree(client, campaign)
     stop = threading.Event()
