@@ -61,6 +61,17 @@ def real_password_hash(password: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _browser_contexts_closed(request):
+    """Browser contexts a test opens are closed after it. An open context keeps its
+    keep-alive connections to the live server, each holding a server thread and that
+    thread's database connection until the run ends: PostgreSQL ran out of them."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
+@pytest.fixture(autouse=True)
 def _migrated_data_after_flushes(request):
     """Transactional tests run on a flushed database: put back what migrations seed
     (topics; role groups come back through post_migrate or here)."""
