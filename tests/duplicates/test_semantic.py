@@ -258,3 +258,11 @@ def test_vectors_missing_from_a_bulk_load_are_stored_and_then_used_by_a_rebuild(
     campaign_rebuild_duplicates(campaign=campaign)
     assert reload(variant).duplicate_of_id == base.pk
     assert DuplicateSignature.objects.get(suggestion=variant).semantic_match
+
+
+@pytest.mark.parametrize("command", ["store_duplicate_vectors", "find_duplicates"])
+def test_an_unknown_campaign_is_a_clear_error(command, db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No campaign with slug 'nope'"):
+        call_command(command, campaign="nope")

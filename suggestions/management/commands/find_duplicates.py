@@ -3,23 +3,20 @@
 import resource
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
-from suggestions.models import Campaign
+from suggestions.management.commands._campaign import add_campaign_argument, campaign_by_slug
 
 
 class Command(BaseCommand):
     help = "Rebuild the near-duplicate groups of one campaign (screeners' decisions are replayed)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", required=True, help="campaign slug")
+        add_campaign_argument(parser)
 
     def handle(self, *args, campaign, **options):
-        try:
-            target = Campaign.objects.get(slug=campaign)
-        except Campaign.DoesNotExist:
-            raise CommandError(f"No campaign with slug {campaign!r}.") from None
+        target = campaign_by_slug(campaign)
         started = time.perf_counter()
 
         def progress(message):

@@ -1,10 +1,11 @@
 """Encode the sentence vectors a campaign's checked ideas lack (docs/duplicates-semantic.md)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from suggestions.duplicates.services import campaign_store_missing_vectors
-from suggestions.models import Campaign, DuplicateSignature
+from suggestions.management.commands._campaign import add_campaign_argument, campaign_by_slug
+from suggestions.models import DuplicateSignature
 
 
 class Command(BaseCommand):
@@ -15,13 +16,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", required=True, help="campaign slug")
+        add_campaign_argument(parser)
 
     def handle(self, *args, campaign, **options):
-        try:
-            target = Campaign.objects.get(slug=campaign)
-        except Campaign.DoesNotExist:
-            raise CommandError(f"No campaign with slug {campaign!r}.") from None
+        target = campaign_by_slug(campaign)
         missing = DuplicateSignature.objects.filter(campaign=target, vector__isnull=True).count()
         with tqdm(total=missing, unit="idea", file=self.stderr, mininterval=1) as bar:
             stored = campaign_store_missing_vectors(campaign=target, progress=bar.update)
