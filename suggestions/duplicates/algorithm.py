@@ -44,15 +44,11 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import zhconv
 
 from suggestions.duplicates.gazetteer import Gazetteer, conflict, default_gazetteer
-
-if TYPE_CHECKING:
-    from scipy import sparse
 
 # Words every idea in this campaign uses; their 2-grams barely say what an idea is about.
 COMMON_WORDS: tuple[str, ...] = (
@@ -589,7 +585,7 @@ def group_texts(
     config: DuplicateConfig,
     *,
     progress: Callable[[str], None] | None = None,
-    chunk: int = 200_000,
+    chunk: int = 100_000,
     vectors: np.ndarray | None = None,
 ) -> Grouping:
     """Group texts (already in id order) with the rule above, vectorised.
@@ -604,81 +600,31 @@ def group_texts(
     n = len(texts)
     if n >= 2**22:
         raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
-    normalised = []
-    # (doc, sentence key) pairs, packed 8 bytes each rather than as Python ints.
-    sentence_doc_parts, sentence_key_parts = array("q"), array("q")
-    for position, text in enumerate(texts):
-        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
-        normalised.append("".join(sentences))
-        mine = sentence_keys(sentences, config)
-        if mine:
-            sentence_key_parts.extend(mine)
-            sentence_doc_parts.extend([position] * len(mine))
-    say(f"normalised {n} texts")
-    keys = np.fromiter((exact_key(s) for s in normalised), dtype=np.int64, count=n)
-    earliest = _earliest_equal(keys)
-    sentence_docs, sentence_keys_flat = _capped_sentence_keys(
-        np.frombuffer(sentence_doc_parts, dtype=np.int64).copy(),
-        np.frombuffer(sentence_key_parts, dtype=np.int64).copy(),
-        earliest,
-        config.sentence_key_cap,
-    )
-    del sentence_doc_parts, sentence_key_parts
-
-    # 2-grams of all documents, a block of documents at a time (bounded memory): UTF-32
-    # code points, pairs within a document, unique (doc, code) sorted by doc then code.
-    code_parts, doc_parts = [], []
-    for start in range(0, n, 20_000):
-        block = normalised[start : start + 20_000]
-        lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))
-        points = np.frombuffer("".join(block).encode("utf-32-le"), dtype=np.uint32)
-        doc_of_point = np.repeat(np.arange(start, start + len(block), dtype=np.int64), lengths)
-        same_doc = doc_of_point[:-1] == doc_of_point[1:]
-        block_codes = points[:-1][same_doc].astype(np.int64) * _CODE_BASE + points[1:][same_doc]
-        packed = _sorted_unique((doc_of_point[:-1][same_doc] << np.int64(41)) | block_codes)
-        code_parts.append(packed & np.int64(2**41 - 1))
-        doc_parts.append(packed >> np.int64(41))
-    del normalised
-    codes, docs = np.concatenate(code_parts), np.concatenate(doc_parts)
-    del code_parts, doc_parts
-    common = _member(codes, config.common_codes)
-    say(f"{len(codes)} distinct 2-grams per text in total")
-
-    # MinHash + LSH over the distinctive 2-grams.
-    dist_codes, dist_docs = codes[~common], docs[~common]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(dist_docs, minlength=n), out=indptr[1:])
-    sig = _minhash(dist_codes, indptr, config)
-    del dist_codes, dist_docs
-    matrix = _weight_matrix(codes, docs, common, n)
-    del codes, docs, common
+    shingled = _shingle_all(texts, config, say)
+    keys, earliest = shingled.exact_keys, shingled.earliest
+    sentence_docs, sentence_keys_flat = shingled.sentence_docs, shingled.sentence_keys
+    sig, distinct = shingled.signatures, shingled.distinct
+    say(f"{len(shingled.columns)} distinct 2-grams per text in total")
     say(f"MinHash signatures ({config.num_perm} permutations) computed")
     bkeys = _band_keys(sig, config)
     # A later exact repeat can never be a better match than its earliest twin (same
     # 2-grams, and ties go to the earlier idea), so only first occurrences get bands.
-    has_bands = (np.diff(indptr) > 0) & (earliest == np.arange(n))
-    pairs = _bucket_pairs(bkeys[has_bands], np.flatnonzero(has_bands), n)
-    banded = len(pairs)
-    pairs = _agreeing_pairs(pairs, sig, n, config, chunk)
+    has_bands = (distinct > 0) & (earliest == np.arange(n))
+    pairs, banded = _band_candidates(bkeys, has_bands, sig, n, config, chunk)
     by_sentence = _bucket_pairs_flat(sentence_keys_flat & np.int64(2**40 - 1), sentence_docs, n)
     say(
-        f"{banded} candidate pairs from {config.bands} LSH bands, "
-        f"{len(pairs)} agree on >= {_min_equal(config)}/{config.num_perm} MinHash values, "
-        f"{len(by_sentence)} share a sentence"
+        f"{banded} band collisions from {config.bands} LSH bands, "
+        f"{len(pairs)} pairs agree on >= {_min_equal(config)}/{config.num_perm} MinHash "
+        f"values, {len(by_sentence)} share a sentence"
     )
     pairs = _sorted_unique(np.concatenate([pairs, by_sentence]))
     banded += len(by_sentence)
 
-    # Weighted overlap of every candidate pair via a sparse doc x 2-gram matrix.
-    inter, totals = _pair_overlap(matrix, n, pairs, chunk // 4)
-    del matrix
-    first, second = pairs // n, pairs % n  # first < second
-    distinct = np.diff(indptr)
-    sims = _score(inter, totals[first], totals[second], distinct[first], distinct[second], config)
+    # The exact score of every candidate pair; only pairs that match are kept.
+    first, second, sims = _matching_pairs(shingled, config, n, pairs, chunk // 4)
+    del shingled, pairs
     say("candidate pairs verified")
 
-    good = sims > 0
-    first, second, sims = first[good], second[good], sims[good]
     # Candidates of each doc, best first: highest score, then earliest.
     order = np.lexsort((first, -sims, second))
     first, second, sims = first[order], second[order], sims[order]
@@ -714,7 +660,8 @@ def group_texts(
     match_sim = np.full(n, np.nan)
     by_meaning = np.zeros(n, dtype=bool)
     conflicts = 0
-    first_list, sims_list = first.tolist(), sims.tolist()
+    # Indexed one candidate at a time: lists of every pair would hold a Python int each.
+    first_list, sims_list = first, sims
     for pos in sorted(set(runs) | set(np.flatnonzero(repeat).tolist()) | set(semantic)):
         if repeat[pos]:  # exact repeats win: the earliest text with the same normalised text
             rep_list[pos] = rep_list[int(earliest[pos])]
@@ -847,12 +794,162 @@ def _capped_sentence_keys(docs, keys, earliest, cap):
     return docs[keep], keys[keep]
 
 
-def _bucket_pairs(keys: np.ndarray, doc_ids: np.ndarray, n: int) -> np.ndarray:
-    """Unique (earlier, later) pairs sharing a band key, encoded as earlier * n + later."""
-    bands = keys.shape[1] if keys.ndim == 2 else 0
-    if not bands or not len(doc_ids):
-        return np.zeros(0, dtype=np.int64)
-    return _bucket_pairs_flat(keys.ravel(), np.repeat(doc_ids, bands), n)
+@dataclass
+class _Shingled:
+    """Every text's 2-grams and what the rebuild derives from them, in compact arrays."""
+
+    # Each text's distinct 2-grams as a sparse row (CSR): ``columns`` are their ranks in
+    # the campaign's sorted vocabulary (int32), ``roots`` the square root of their weight
+    # (int8: 2 for WEIGHT, 1 for COMMON_WEIGHT), so that the product of two rows is the
+    # weight of each shared 2-gram.
+    columns: np.ndarray
+    roots: np.ndarray
+    indptr: np.ndarray  # int64 (n + 1): where each text's 2-grams start
+    distinct: np.ndarray  # int64: distinctive (not common) 2-grams per text
+    totals: np.ndarray  # int64: each text's weight (WEIGHT or COMMON_WEIGHT per 2-gram)
+    signatures: np.ndarray  # uint32 (n x num_perm) MinHash of the distinctive 2-grams
+    exact_keys: np.ndarray  # int64
+    earliest: np.ndarray  # int64: the first position with the same exact key
+    sentence_docs: np.ndarray  # capped sentence keys: (position, key) pairs
+    sentence_keys: np.ndarray
+
+
+_BLOCK = 20_000  # texts normalised and shingled at a time
+
+
+def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingled:
+    """Normalise, shingle and MinHash the texts a block at a time.
+
+    Normalised strings and per-block temporaries are dropped as each block is done; the
+    texts' 2-gram codes (8 bytes each) are held until the vocabulary is known and then
+    replaced by 4-byte ranks, so memory grows with the number of 2-grams only.
+    """
+    n = len(texts)
+    # An upper bound of the 2-gram count: a text has fewer distinct 2-grams than
+    # characters. Pages of the buffer that are never written are never resident.
+    codes = np.empty(max(sum(map(len, texts)), 1), dtype=np.int64)
+    used = 0
+    vocabulary = np.zeros(0, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    distinct = np.zeros(n, dtype=np.int64)
+    totals = np.zeros(n, dtype=np.int64)
+    signatures = np.full((n, config.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    exact_keys = np.zeros(n, dtype=np.int64)
+    # (doc, sentence key) pairs, packed 8 bytes each rather than as Python ints.
+    sentence_doc_parts, sentence_key_parts = array("q"), array("q")
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        block = []
+        for position in range(start, stop):
+            sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
+            block.append("".join(sentences))
+            mine = sentence_keys(sentences, config)
+            if mine:
+                sentence_key_parts.extend(mine)
+                sentence_doc_parts.extend([position] * len(mine))
+        exact_keys[start:stop] = np.fromiter(map(exact_key, block), np.int64, len(block))
+        # UTF-32 code points, pairs within a text, unique (doc, code) sorted by doc, code.
+        lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))
+        points = np.frombuffer("".join(block).encode("utf-32-le"), dtype=np.uint32)
+        del block
+        doc_of_point = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        same_doc = doc_of_point[:-1] == doc_of_point[1:]
+        block_codes = points[:-1][same_doc].astype(np.int64) * _CODE_BASE + points[1:][same_doc]
+        packed = _sorted_unique((doc_of_point[:-1][same_doc] << np.int64(41)) | block_codes)
+        del points, doc_of_point, same_doc, block_codes
+        block_codes, block_docs = packed & np.int64(2**41 - 1), packed >> np.int64(41)
+        del packed
+        counts = np.bincount(block_docs, minlength=stop - start)
+        common = _member(block_codes, config.common_codes)
+        distinct[start:stop] = np.bincount(block_docs[~common], minlength=stop - start)
+        totals[start:stop] = WEIGHT * distinct[start:stop] + COMMON_WEIGHT * (
+            counts - distinct[start:stop]
+        )
+        dist_indptr = np.zeros(stop - start + 1, dtype=np.int64)
+        np.cumsum(distinct[start:stop], out=dist_indptr[1:])
+        signatures[start:stop] = _minhash(block_codes[~common], dist_indptr, config)
+        codes[used : used + len(block_codes)] = block_codes
+        indptr[start + 1 : stop + 1] = used + np.cumsum(counts)
+        used += len(block_codes)
+        vocabulary = _sorted_unique(np.concatenate([vocabulary, block_codes]))
+    say(f"normalised {n} texts")
+    columns = np.empty(used, dtype=np.int32)
+    roots = np.empty(used, dtype=np.int8)
+    root_of = np.where(_member(vocabulary, config.common_codes), 1, 2).astype(np.int8)
+    part = None
+    for start in range(0, used, 10_000_000):
+        part = np.searchsorted(vocabulary, codes[start : min(start + 10_000_000, used)])
+        columns[start : start + len(part)] = part
+        roots[start : start + len(part)] = root_of[part]
+    del codes, part
+    earliest = _earliest_equal(exact_keys)
+    sentence_docs, sentence_keys_flat = _capped_sentence_keys(
+        np.frombuffer(sentence_doc_parts, dtype=np.int64).copy(),
+        np.frombuffer(sentence_key_parts, dtype=np.int64).copy(),
+        earliest,
+        config.sentence_key_cap,
+    )
+    return _Shingled(
+        columns,
+        roots,
+        indptr,
+        distinct,
+        totals,
+        signatures,
+        exact_keys,
+        earliest,
+        sentence_docs,
+        sentence_keys_flat,
+    )
+
+
+def _band_candidates(
+    bkeys: np.ndarray,
+    has_bands: np.ndarray,
+    sig: np.ndarray,
+    n: int,
+    config: DuplicateConfig,
+    chunk: int,
+    max_pairs: int = 1_000_000,
+) -> tuple[np.ndarray, int]:
+    """Unique (earlier * n + later) pairs sharing a band key whose signatures agree,
+    and the number of band collisions looked at.
+
+    One band at a time, and within a band at most ``max_pairs`` pairs at a time, each
+    checked for agreement before the next is made: the collisions themselves (about
+    260 million at 1,000,000 ideas of a small vocabulary) are never all held at once.
+    """
+    docs = np.flatnonzero(has_bands)
+    kept, collisions = [np.zeros(0, dtype=np.int64)], 0
+    if not len(docs):
+        return kept[0], 0
+    for band in range(bkeys.shape[1]):
+        packed = np.sort((bkeys[docs, band] << np.int64(23)) | docs)
+        flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
+        del packed
+        new_run = np.ones(len(flat_keys), dtype=bool)
+        new_run[1:] = flat_keys[1:] != flat_keys[:-1]
+        del flat_keys
+        run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(new_run)), 0))
+        earlier_count = np.arange(len(new_run)) - run_start  # earlier members of my run
+        ends = np.cumsum(earlier_count)
+        collisions += int(ends[-1])
+        # Slices of consecutive docs whose pairs number at most max_pairs (a single
+        # doc with more earlier partners is a slice of its own).
+        begin = 0
+        while begin < len(earlier_count):
+            base = int(ends[begin - 1]) if begin else 0
+            end = max(int(np.searchsorted(ends, base + max_pairs, side="right")), begin + 1)
+            counts = earlier_count[begin:end]
+            total = int(counts.sum())
+            if total:
+                later = np.repeat(flat_docs[begin:end], counts)
+                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+                earlier = flat_docs[np.repeat(run_start[begin:end], counts) + offsets]
+                kept.append(_agreeing_pairs(earlier * n + later, sig, n, config, chunk))
+                del later, offsets, earlier
+            begin = end
+    return _sorted_unique(np.concatenate(kept)), collisions
 
 
 def _bucket_pairs_flat(keys: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
@@ -888,39 +985,33 @@ def _agreeing_pairs(
     return pairs[keep]
 
 
-def _weight_matrix(
-    codes: np.ndarray, docs: np.ndarray, common: np.ndarray, n: int
-) -> sparse.csr_matrix:
-    """Sparse doc x 2-gram matrix of weights, built straight in CSR (docs are sorted)."""
+def _matching_pairs(
+    shingled: _Shingled, config: DuplicateConfig, n: int, pairs: np.ndarray, chunk: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs (earlier, later positions) whose score is above zero, and the score.
+
+    Scored a slice at a time: the per-pair temporaries of all pairs at once took about
+    1.5 GB at 1,000,000 ideas."""
     from scipy import sparse
 
-    columns = np.searchsorted(_sorted_unique(codes), codes).astype(np.int32)
-    weights = np.where(common, COMMON_WEIGHT, WEIGHT).astype(np.int32)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(docs, minlength=n), out=indptr[1:])
-    width = int(columns.max()) + 1 if len(columns) else 0
-    return sparse.csr_matrix((weights, columns, indptr), shape=(n, width))
-
-
-def _pair_overlap(
-    matrix: sparse.csr_matrix, n: int, pairs: np.ndarray, chunk: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted overlap of each pair, and every doc's total weight."""
-    from scipy import sparse
-
-    totals = np.asarray(matrix.sum(axis=1)).ravel().astype(np.int64)
-    if not len(pairs):
-        return np.zeros(0, dtype=np.int64), totals
-    # Same structure, all ones (shares the index arrays instead of copying them).
-    binary = sparse.csr_matrix(
-        (np.ones(len(matrix.data), dtype=np.int32), matrix.indices, matrix.indptr),
-        shape=matrix.shape,
+    width = int(shingled.columns.max()) + 1 if len(shingled.columns) else 1
+    matrix = sparse.csr_matrix(
+        (shingled.roots, shingled.columns, shingled.indptr), shape=(n, width)
     )
-    inter = np.empty(len(pairs), dtype=np.int64)
+    totals, distinct = shingled.totals, shingled.distinct
+    firsts, seconds, scores = [], [], []
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
-        first, second = part // n, part % n
-        inter[start : start + chunk] = np.asarray(
-            matrix[first].multiply(binary[second]).sum(axis=1)
-        ).ravel()
-    return inter, totals
+        first, second = part // n, part % n  # first < second
+        # Roots multiply to the weight of each 2-gram both texts hold (2 x 2 or 1 x 1).
+        inter = np.asarray(matrix[first].multiply(matrix[second]).sum(axis=1)).ravel()
+        sims = _score(
+            inter, totals[first], totals[second], distinct[first], distinct[second], config
+        )
+        good = sims > 0
+        firsts.append(first[good])
+        seconds.append(second[good])
+        scores.append(sims[good])
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(scores)
