@@ -156,6 +156,26 @@ def test_new_ideas_after_a_rebuild_find_the_rebuilt_index(make_idea, campaign):
     assert reload(copy).duplicate_of_id == first.pk
 
 
+def test_an_idea_arriving_during_a_rebuild_is_checked_against_the_new_index(make_idea, campaign):
+    first = make_idea(PARK)
+    late = []
+
+    def progress(message):
+        # The texts are read; the rebuild is grouping them. A worker checks a new idea
+        # against the index the rebuild is about to replace.
+        if message.startswith("read ") and not late:
+            late.append(make_idea(PARK_EDITED))
+            suggestion_check_duplicates(suggestion_id=late[0].pk)
+
+    campaign_rebuild_duplicates(campaign=campaign, progress=progress)
+
+    assert reload(late[0]).duplicate_of_id == first.pk
+    assert DuplicateSignature.objects.filter(suggestion=late[0]).exists()
+    again = make_idea(PARK_EDITED + "谢谢。")
+    suggestion_check_duplicates(suggestion_id=again.pk)
+    assert reload(again).duplicate_of_id == first.pk
+
+
 def test_the_find_duplicates_command_shows_progress_and_a_summary(make_idea, campaign, capsys):
     make_idea(PARK), make_idea(PARK_EDITED), make_idea(PARKING)
 
