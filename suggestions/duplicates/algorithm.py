@@ -463,6 +463,10 @@ def best_semantic(
     return None
 
 
+# A new idea that resembles more groups than the one it joins proposes only the best few.
+MAX_PROPOSALS = 3
+
+
 def other_groups(
     new: Shingles,
     *,
@@ -481,7 +485,9 @@ def other_groups(
     """
     best: dict[int, tuple[float, int]] = {}
     for other_id, other in candidates:
-        group = representatives.get(other_id) or other_id
+        group = representatives.get(other_id)
+        if group is None:  # (not ``or``: position 0 is a representative in MemoryIndex)
+            group = other_id
         if group == joined:
             continue
         sim = match_score(new, other, config)
@@ -502,8 +508,9 @@ class MemoryIndex:
     The same steps as the database check (suggestions.duplicates.services._check_one):
     exact repeat first; else candidates are the earlier ideas sharing an LSH band key
     whose MinHash signatures agree, plus those sharing a sentence key (the first
-    sentence_key_cap holders only); then ``best_match``. Ideas are numbered 0, 1, … in
-    the order they are added; ``add`` returns the idea's representative.
+    sentence_key_cap holders only); then ``best_match``; after a lexical match, the
+    merge proposals (``other_groups``, the best MAX_PROPOSALS). Ideas are numbered 0, 1, …
+    in the order they are added; ``add`` returns the idea's representative.
     """
 
     def __init__(self, config: DuplicateConfig):
@@ -514,6 +521,8 @@ class MemoryIndex:
         self._signatures: list[np.ndarray] = []
         self.representative: list[int] = []
         self.matches: list[Match | None] = []
+        # (idea, representative of the group it joined, other group's representative, score)
+        self.proposals: list[tuple[int, int, int, float]] = []
 
     def add(self, text: str) -> int:
         config = self.config
@@ -539,16 +548,18 @@ class MemoryIndex:
                 if len(holders) < config.sentence_key_cap:
                     keys.append(sentence)
                     candidates.update(holders)
+        compared = [(other, self._shingles[other]) for other in sorted(candidates)]
+        groups = {
+            other: self._shingles[self.representative[other]]
+            for other in candidates
+            if self.representative[other] != other
+        }
         match = best_match(
             mine,
             exact_ids=[] if exact is None else [exact],
-            candidates=[(other, self._shingles[other]) for other in sorted(candidates)],
+            candidates=compared,
             config=config,
-            groups={
-                other: self._shingles[self.representative[other]]
-                for other in candidates
-                if self.representative[other] != other
-            },
+            groups=groups,
         )
         self._exact.setdefault(key, position)
         for indexed in keys:
@@ -556,6 +567,16 @@ class MemoryIndex:
         self._shingles.append(mine)
         self._signatures.append(signature)
         rep = position if match is None else self.representative[match.other_id]
+        if match is not None and not match.exact and not match.semantic:
+            found = other_groups(
+                mine,
+                joined=rep,
+                candidates=compared,
+                representatives={other: self.representative[other] for other in candidates},
+                config=config,
+                groups=groups,
+            )[:MAX_PROPOSALS]
+            self.proposals.extend((position, rep, group, score) for group, _other, score in found)
         self.representative.append(rep)
         self.matches.append(match)
         return rep
