@@ -10,6 +10,7 @@ import random
 from collections import Counter
 
 import pytest
+from django.core.management import call_command
 
 from suggestions.duplicates.algorithm import (
     MAX_PROPOSALS,
@@ -17,6 +18,13 @@ from suggestions.duplicates.algorithm import (
     MemoryIndex,
     group_texts,
 )
+from suggestions.duplicates.decisions import merge_proposal_accept, merge_proposal_reject
+from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
+from suggestions.duplicates.services import (
+    suggestion_check_duplicates,
+    suggestions_check_unchecked,
+)
+from suggestions.models import DuplicateMergeProposal, MergeProposalStatus, Suggestion
 from tests.duplicates.evalset_hard import LETTER_CLOSE, LETTER_OPEN, build_hard_set
 
 PARK = "建议在老城区增加口袋公园和健身步道，方便居民就近锻炼，每个街道至少建设两处。"
@@ -127,3 +135,138 @@ def test_a_group_whose_representative_names_another_place_is_not_proposed():
 
     assert grouping.representative.tolist() == index.representative == [0, 1, 1, 0]
     assert proposals == index.proposals == []
+
+
+# --- through the database -----------------------------------------------------------------
+
+
+def _proposals():
+    return sorted(
+        DuplicateMergeProposal.objects.values_list(
+            "via_id", "first_id", "second_id", "similarity", "status"
+        )
+    )
+
+
+def test_the_rebuild_makes_the_proposals_the_per_idea_check_made(make_idea, campaign):
+    texts = bridged_texts(seed=5, bases=12, bridges=12)
+    ideas = [make_idea(text) for text in texts]
+    order = list(range(len(ideas)))
+    random.Random(4).shuffle(order)  # tasks do not run in submission order
+    for i in order:
+        suggestion_check_duplicates(suggestion_id=ideas[i].pk)
+    checked = _proposals()
+    pks = sorted(DuplicateMergeProposal.objects.values_list("pk", flat=True))
+    ids = [idea.pk for idea in ideas]
+    _grouping, expected = rebuilt(texts, DuplicateConfig())
+    assert len(checked) >= 10
+    assert checked == sorted(
+        (ids[via], ids[first], ids[second], round(score, 4), MergeProposalStatus.PENDING)
+        for via, first, second, score in expected
+    )
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert result.merge_proposals == len(checked)
+    assert _proposals() == checked
+    # The same proposals again: the rows are kept, not rewritten.
+    assert sorted(DuplicateMergeProposal.objects.values_list("pk", flat=True)) == pks
+
+    DuplicateMergeProposal.objects.all().delete()
+    campaign_rebuild_duplicates(campaign=campaign)
+    assert _proposals() == checked
+
+
+def _bridge(make_idea):
+    park, parking = make_idea(PARK), make_idea(PARKING)
+    letter = make_idea(PARK + PARKING)
+    suggestions_check_unchecked()
+    return park, parking, letter
+
+
+def test_a_rebuild_replaces_stale_pending_proposals(make_idea, campaign):
+    park, parking, letter = _bridge(make_idea)
+    made = DuplicateMergeProposal.objects.get()
+    assert (made.via_id, made.first_id, made.second_id) == (letter.pk, park.pk, parking.pk)
+    right = made.similarity
+    # Stale: a proposal the rule no longer makes, and one with an outdated similarity.
+    stale = DuplicateMergeProposal.objects.create(
+        campaign=campaign, via=parking, first=parking, second=park, similarity=0.7
+    )
+    DuplicateMergeProposal.objects.filter(pk=made.pk).update(similarity=0.65)
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert result.merge_proposals == 1
+    assert not DuplicateMergeProposal.objects.filter(pk__in=[stale.pk, made.pk]).exists()
+    assert _proposals() == [(letter.pk, park.pk, parking.pk, right, MergeProposalStatus.PENDING)]
+
+
+def test_a_rebuild_never_proposes_again_what_a_screener_rejected(make_idea, campaign, personas):
+    park, parking, letter = _bridge(make_idea)
+    proposal = DuplicateMergeProposal.objects.get()
+    merge_proposal_reject(proposal=proposal, user=personas["screener_chengqu"])
+    # Another idea resembling both groups, and a rejected proposal of the same pair the
+    # other way round (another idea, the groups in the other order).
+    other = make_idea("尊敬的领导：" + PARKING + PARK)
+    suggestion_check_duplicates(suggestion_id=other.pk)
+    DuplicateMergeProposal.objects.filter(via=other).delete()
+    DuplicateMergeProposal.objects.create(
+        campaign=campaign,
+        via=other,
+        first=parking,
+        second=park,
+        similarity=0.9,
+        status=MergeProposalStatus.REJECTED,
+    )
+    before = _proposals()
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert result.merge_proposals == 0
+    assert _proposals() == before
+    assert not DuplicateMergeProposal.objects.filter(status=MergeProposalStatus.PENDING).exists()
+    proposal.refresh_from_db()
+    assert proposal.decided_by == personas["screener_chengqu"]
+    assert Suggestion.objects.get(pk=parking.pk).duplicate_of_id == parking.pk
+
+
+def test_an_accepted_proposal_stays_and_its_merge_is_replayed(make_idea, campaign, personas):
+    park, parking, letter = _bridge(make_idea)
+    proposal = DuplicateMergeProposal.objects.get()
+    merge_proposal_accept(proposal=proposal, user=personas["screener_chengqu"])
+    assert Suggestion.objects.get(pk=parking.pk).duplicate_of_id == park.pk
+    before = _proposals()
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert result.merge_proposals == 0
+    assert _proposals() == before
+    assert before[0][-1] == MergeProposalStatus.ACCEPTED
+    assert Suggestion.objects.get(pk=parking.pk).duplicate_of_id == park.pk
+
+
+def test_a_rebuild_keeps_the_proposals_of_other_campaigns(make_idea, campaign, other_campaign):
+    make_idea(PARK, target=other_campaign)
+    make_idea(PARKING, target=other_campaign)
+    make_idea(PARK + PARKING, target=other_campaign)
+    make_idea(SCHOOL)
+    suggestions_check_unchecked()
+    theirs = _proposals()
+    assert len(theirs) == 1
+
+    campaign_rebuild_duplicates(campaign=campaign)
+
+    assert _proposals() == theirs
+
+
+def test_the_find_duplicates_command_reports_the_proposals(make_idea, campaign, capsys):
+    _bridge(make_idea)
+    DuplicateMergeProposal.objects.all().delete()
+
+    call_command("find_duplicates", "--campaign", campaign.slug)
+
+    out = capsys.readouterr().out
+    assert "merge proposals written (1 pending, 0 stale ones removed)" in out
+    assert "1 merge proposals pending;" in out
+    assert DuplicateMergeProposal.objects.count() == 1
