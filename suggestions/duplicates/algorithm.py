@@ -28,8 +28,10 @@ Grouping rule (both paths): ideas are taken in id order. An idea whose normalise
 equals an earlier idea's joins the earliest such idea's group (similarity 1). Otherwise
 it joins the group of the best earlier candidate (highest score, ties: the earliest) that
 matches and conflicts neither with it nor with its group's representative. Otherwise it
-starts its own group. The group's first idea is its representative. See
-docs/duplicates-quality.md for the measured effect of each part.
+starts its own group. The group's first idea is its representative. An idea that joined
+a group by shared text and also matches ideas of other groups proposes those groups for
+a merge (``other_groups``, the best MAX_PROPOSALS; screeners decide, nothing is merged on
+its own). See docs/duplicates-quality.md for the measured effect of each part.
 
 This module imports no Django (an import-linter contract keeps it so): the labelled
 set and the benchmark run it without a database. The database index, the per-idea
@@ -459,6 +461,10 @@ def best_semantic(
     return None
 
 
+# A new idea that resembles more groups than the one it joins proposes only the best few.
+MAX_PROPOSALS = 3
+
+
 def other_groups(
     new: Shingles,
     *,
@@ -477,7 +483,9 @@ def other_groups(
     """
     best: dict[int, tuple[float, int]] = {}
     for other_id, other in candidates:
-        group = representatives.get(other_id) or other_id
+        group = representatives.get(other_id)
+        if group is None:  # (not ``or``: position 0 is a representative in MemoryIndex)
+            group = other_id
         if group == joined:
             continue
         sim = match_score(new, other, config)
@@ -498,8 +506,9 @@ class MemoryIndex:
     The same steps as the database check (suggestions.duplicates.services._check_one):
     exact repeat first; else candidates are the earlier ideas sharing an LSH band key
     whose MinHash signatures agree, plus those sharing a sentence key (the first
-    sentence_key_cap holders only); then ``best_match``. Ideas are numbered 0, 1, … in
-    the order they are added; ``add`` returns the idea's representative.
+    sentence_key_cap holders only); then ``best_match``; after a lexical match, the
+    merge proposals (``other_groups``, the best MAX_PROPOSALS). Ideas are numbered 0, 1, …
+    in the order they are added; ``add`` returns the idea's representative.
     """
 
     def __init__(self, config: DuplicateConfig):
@@ -510,6 +519,8 @@ class MemoryIndex:
         self._signatures: list[np.ndarray] = []
         self.representative: list[int] = []
         self.matches: list[Match | None] = []
+        # (idea, representative of the group it joined, other group's representative, score)
+        self.proposals: list[tuple[int, int, int, float]] = []
 
     def add(self, text: str) -> int:
         config = self.config
@@ -535,16 +546,18 @@ class MemoryIndex:
                 if len(holders) < config.sentence_key_cap:
                     keys.append(sentence)
                     candidates.update(holders)
+        compared = [(other, self._shingles[other]) for other in sorted(candidates)]
+        groups = {
+            other: self._shingles[self.representative[other]]
+            for other in candidates
+            if self.representative[other] != other
+        }
         match = best_match(
             mine,
             exact_ids=[] if exact is None else [exact],
-            candidates=[(other, self._shingles[other]) for other in sorted(candidates)],
+            candidates=compared,
             config=config,
-            groups={
-                other: self._shingles[self.representative[other]]
-                for other in candidates
-                if self.representative[other] != other
-            },
+            groups=groups,
         )
         self._exact.setdefault(key, position)
         for indexed in keys:
@@ -552,6 +565,16 @@ class MemoryIndex:
         self._shingles.append(mine)
         self._signatures.append(signature)
         rep = position if match is None else self.representative[match.other_id]
+        if match is not None and not match.exact and not match.semantic:
+            found = other_groups(
+                mine,
+                joined=rep,
+                candidates=compared,
+                representatives={other: self.representative[other] for other in candidates},
+                config=config,
+                groups=groups,
+            )[:MAX_PROPOSALS]
+            self.proposals.extend((position, rep, group, score) for group, _other, score in found)
         self.representative.append(rep)
         self.matches.append(match)
         return rep
@@ -578,6 +601,12 @@ class Grouping:
     conflicts: int = 0  # pairs similar enough that their places or terms kept apart
     # Texts that joined their group through the semantic stage (empty when it is off).
     semantic: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # Merge proposals, as the per-idea check makes them (``other_groups``, at most
+    # MAX_PROPOSALS per idea): positions (the idea, the representative of the group it
+    # joined, the representative of the other group), one row per proposal, and the
+    # score of the other group's best candidate.
+    proposals: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))
+    proposal_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def group_texts(
@@ -657,6 +686,7 @@ def group_texts(
     if semantic:
         say(f"{sum(map(len, semantic.values()))} semantic candidate pairs")
     rep_list = list(range(n))
+    proposal_rows, proposal_scores = array("q"), array("d")  # (via, joined, other) flat
     match_sim = np.full(n, np.nan)
     by_meaning = np.zeros(n, dtype=bool)
     conflicts = 0
@@ -679,6 +709,31 @@ def group_texts(
                 continue
             rep_list[pos] = group
             match_sim[pos] = sims_list[k]
+            # The other groups its remaining candidates belong to become merge proposals,
+            # as other_groups gives them to the per-idea check: the run is ordered by
+            # (-score, candidate), so a group's first candidate without a conflict is its
+            # best one, and groups come best first. (The candidates before k conflict with
+            # the idea or with their group's representative: other_groups skips them too.)
+            proposed = {group}
+            for j in range(k + 1, end):
+                if len(proposed) > MAX_PROPOSALS:
+                    break
+                other = first_list[j]
+                other_group = rep_list[other]
+                if other_group in proposed or (
+                    checks
+                    and (
+                        conflict_reason(features(pos), features(other), config)
+                        or (
+                            other_group != other
+                            and conflict_reason(features(pos), features(other_group), config)
+                        )
+                    )
+                ):
+                    continue
+                proposed.add(other_group)
+                proposal_rows.extend((pos, group, other_group))
+                proposal_scores.append(sims_list[j])
             break
         else:
             if pos not in semantic:
@@ -713,6 +768,8 @@ def group_texts(
         sentence_keys_flat,
         conflicts,
         by_meaning,
+        proposals=np.frombuffer(proposal_rows, dtype=np.int64).reshape(-1, 3).copy(),
+        proposal_scores=np.frombuffer(proposal_scores, dtype=np.float64).copy(),
     )
 
 

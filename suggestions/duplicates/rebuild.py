@@ -1,7 +1,8 @@
 """Rebuilding a campaign's near-duplicate groups in one pass (manage.py find_duplicates).
 
 The rebuild and the per-idea check apply the same rule (suggestions.duplicates.algorithm)
-to ideas in id order, so they agree; screeners' splits and merges are replayed after it.
+to ideas in id order, so they agree, merge proposals included; screeners' splits and
+merges are replayed after it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from suggestions.models import (
     DuplicateAction,
     DuplicateBand,
     DuplicateDecision,
+    DuplicateMergeProposal,
     DuplicateSignature,
+    MergeProposalStatus,
     Suggestion,
 )
 
@@ -50,6 +53,7 @@ class RebuildResult:
     grouped_ideas: int  # ideas that are not their own representative
     candidate_pairs: int
     decisions_replayed: int
+    merge_proposals: int = 0  # pending after the rebuild
 
 
 def campaign_rebuild_duplicates(
@@ -85,6 +89,8 @@ def campaign_rebuild_duplicates(
         say("index written")
         changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
         say(f"groups written ({changed} ideas changed)")
+        proposals, removed = _write_proposals(campaign, ids, grouping)
+        say(f"merge proposals written ({proposals} pending, {removed} stale ones removed)")
         replayed = _replay_decisions(campaign)
         if replayed:
             say(f"{replayed} screener decisions replayed")
@@ -102,6 +108,7 @@ def campaign_rebuild_duplicates(
         grouped_ideas=int((representative_ids != ids).sum()),
         candidate_pairs=grouping.candidate_pairs,
         decisions_replayed=replayed,
+        merge_proposals=proposals,
     )
 
 
@@ -347,6 +354,64 @@ def _write_groups(campaign: Campaign, ids: np.ndarray, reps: np.ndarray, sims: n
                     ],
                 )
     return len(changed)
+
+
+def _write_proposals(campaign: Campaign, ids: np.ndarray, grouping: Grouping) -> tuple[int, int]:
+    """The merge proposals of the rebuilt groups, as the per-idea check makes them.
+
+    Pending proposals made before are stale (the groups were recomputed): those the
+    rebuild does not make again are deleted, those it makes again are kept as they are.
+    Accepted and rejected ones are the screeners' history and stay; a pair of groups a
+    screener has decided on (either order) is not proposed again, and neither is an
+    idea's other group already in a decided proposal (the unique via/second pair).
+    Returns (pending proposals of the campaign, stale ones deleted).
+    """
+    rows = grouping.proposals
+    made = {
+        (via, first, second): round(score, 4)
+        for via, first, second, score in zip(
+            ids[rows[:, 0]].tolist(),
+            ids[rows[:, 1]].tolist(),
+            ids[rows[:, 2]].tolist(),
+            grouping.proposal_scores.tolist(),
+            strict=True,
+        )
+    }
+    pending, decided_pairs, decided_seconds = {}, set(), set()
+    for pk, via, first, second, similarity, status in DuplicateMergeProposal.objects.filter(
+        campaign=campaign
+    ).values_list("pk", "via_id", "first_id", "second_id", "similarity", "status"):
+        if status == MergeProposalStatus.PENDING:
+            pending[via, first, second, similarity] = pk
+        else:
+            decided_pairs.add(frozenset((first, second)))
+            decided_seconds.add((via, second))
+    wanted = {
+        key: similarity
+        for key, similarity in made.items()
+        if frozenset(key[1:]) not in decided_pairs and (key[0], key[2]) not in decided_seconds
+    }
+    stale = [
+        pk for (*key, similarity), pk in pending.items() if wanted.get(tuple(key)) != similarity
+    ]
+    for start in range(0, len(stale), _CHUNK):
+        DuplicateMergeProposal.objects.filter(pk__in=stale[start : start + _CHUNK]).delete()
+    DuplicateMergeProposal.objects.bulk_create(
+        [
+            DuplicateMergeProposal(
+                campaign=campaign,
+                via_id=via,
+                first_id=first,
+                second_id=second,
+                similarity=similarity,
+            )
+            for (via, first, second), similarity in wanted.items()
+            if (via, first, second, similarity) not in pending
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,  # the pairs taken above make none; a safety net
+    )
+    return len(wanted), len(stale)
 
 
 def _replay_decisions(campaign: Campaign) -> int:

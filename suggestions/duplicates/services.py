@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from suggestions.duplicates.algorithm import (
+    MAX_PROPOSALS,
     DuplicateConfig,
     Match,
     Shingles,
@@ -157,10 +158,6 @@ def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Sh
     sentences = normalised_sentences(comparable_text(content), drop_greetings=config.drop_greetings)
     norm = "".join(sentences)
     return sentences, norm, shingles(norm, config, sentences=sentences)
-
-
-# A new idea that resembles more groups than this proposes only the best few.
-MAX_PROPOSALS = 3
 
 
 def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups):

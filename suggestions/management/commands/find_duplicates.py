@@ -32,6 +32,7 @@ class Command(BaseCommand):
                 f"{result.ideas} ideas -> {result.groups} groups "
                 f"({result.grouped_ideas} ideas grouped under an earlier one); "
                 f"{result.candidate_pairs} candidate pairs; "
+                f"{result.merge_proposals} merge proposals pending; "
                 f"{result.decisions_replayed} decisions replayed; "
                 f"{time.perf_counter() - started:.1f}s ({cpu:.1f}s CPU in this process), "
                 f"peak memory {peak_mb:.0f} MB"
