@@ -24,19 +24,22 @@ Names are matched longest first at each position (高平市政务服务中心 be
 place inside a longer name is not counted twice. Two-character aliases that are also
 ordinary words are left out (南村, 河西, 三甲 …), and 高平 is not matched inside 提高平均.
 
-No Django here (an import-linter contract keeps it so): the labelled sets run it directly.
+The units, their short names (units.names.short_names) and the listed places are read
+through units.names, which the citizens' unit search shares; which of those names are
+matched in an idea's text (not the ambiguous ones, not the departments' search aliases) is
+decided here.
+
+No Django here (an import-linter contract keeps it so, and units.names is plain Python too):
+the labelled sets run it directly.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "units" / "data"
+from units.names import ListedPlace, UnitRow, listed_places, short_names, unit_rows
 
 # Sets of words that exclude each other in a proposal: one idea asking for one of them and
 # another idea asking for another are different ideas. Curated from the campaign's kinds of
@@ -202,50 +205,31 @@ def conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> st
     return None
 
 
-def _unit_places(path: Path) -> list[Place]:
+def _unit_places(units: Iterable[UnitRow]) -> list[Place]:
     """Counties, the development zone, towns and departments from the units file."""
-    rows = list(
-        csv.reader(line for line in path.open(encoding="utf-8") if not line.startswith("#"))
-    )
-    header, rows = rows[0], rows[1:]
-    col = {name: i for i, name in enumerate(header)}
-    county_of = {}
+    units = list(units)
+    county_of = {unit.code: unit.name for unit in units if unit.kind in ("county", "zone")}
     places = []
-    for row in rows:
-        code, name, kind = row[col["code"]], row[col["name"]], row[col["kind"]]
-        if kind in ("county", "zone"):
-            county_of[code] = name
-    for row in rows:
-        code, name, kind, parent = (row[col[c]] for c in ("code", "name", "kind", "parent_code"))
-        if kind == "county":
-            aliases = (name[:-1],) if name[-1] in "县市" else ()
-            places.append(Place(name, "county", aliases=aliases))
-        elif kind == "zone":
-            # The development zone is a county-level area in every idea's sense.
-            places.append(Place(name, "county", aliases=("开发区", "经开区", "经济技术开发区")))
-        elif kind == "town":
-            short = re.sub(r"(街道|镇|乡)$", "", name)
-            aliases = (short,) if short != name and short not in _AMBIGUOUS_SHORT else ()
-            places.append(Place(name, "town", county_of.get(parent, ""), aliases))
-        elif kind == "department":
-            aliases = (name[1:],) if name.startswith("市") and name.endswith("局") else ()
-            places.append(Place(name, "department", aliases=aliases))
+    for unit in units:
+        short = short_names(unit.name, unit.kind)
+        if unit.kind in ("county", "zone"):
+            # The development zone is a county-level area in every idea's sense. A county-level
+            # unit's curated aliases are place names (开发区, 经开区); a department's are search
+            # abbreviations and ordinary words (医院, 旅游), so those are not matched.
+            places.append(Place(unit.name, "county", aliases=(*short, *unit.aliases)))
+        elif unit.kind == "town":
+            aliases = tuple(alias for alias in short if alias not in _AMBIGUOUS_SHORT)
+            places.append(Place(unit.name, "town", county_of.get(unit.parent_code, ""), aliases))
+        elif unit.kind == "department":
+            places.append(Place(unit.name, "department", aliases=short))
     return places
 
 
-def _listed_places(path: Path) -> list[Place]:
-    lines = (line for line in path.open(encoding="utf-8") if not line.startswith("#"))
-    return [
-        Place(
-            row["name"], row["kind"], row["county"], tuple(filter(None, row["aliases"].split("|")))
-        )
-        for row in csv.DictReader(lines)
-    ]
+def _listed_places(listed: Iterable[ListedPlace]) -> list[Place]:
+    return [Place(place.name, place.kind, place.county, place.aliases) for place in listed]
 
 
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """The city's gazetteer: units/data/jincheng-units.csv plus units/data/places.csv."""
-    return Gazetteer(
-        _unit_places(DATA_DIR / "jincheng-units.csv") + _listed_places(DATA_DIR / "places.csv")
-    )
+    return Gazetteer(_unit_places(unit_rows()) + _listed_places(listed_places()))
