@@ -1,14 +1,12 @@
 """Loading the city's units from the project's CSV file."""
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
 from units.models import Unit, UnitKind
-
-UNITS_CSV = Path(__file__).resolve().parent / "data" / "jincheng-units.csv"
+from units.names import UNITS_CSV, csv_rows
 
 
 @dataclass
@@ -19,9 +17,7 @@ class SeedResult:
 
 
 def read_unit_rows(path: Path = UNITS_CSV) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    rows = list(csv.DictReader(lines))
+    rows = csv_rows(path)
     for row in rows:
         if row["kind"] not in UnitKind.values:
             raise ValueError(f"Unknown unit kind {row['kind']!r} for {row['code']}")
