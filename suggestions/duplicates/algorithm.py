@@ -349,18 +349,27 @@ def _minhash(values: np.ndarray, indptr: np.ndarray, config: DuplicateConfig) ->
     return sig
 
 
-def _band_keys(sig: np.ndarray, config: DuplicateConfig) -> np.ndarray:
-    """One signed 63-bit key per (document, band); equal keys make candidates."""
+def _band_keys(sig: np.ndarray, config: DuplicateConfig, chunk: int = 50_000) -> np.ndarray:
+    """One signed 63-bit key per (document, band); equal keys make candidates.
+
+    A block of documents at a time: the signatures widened to 64 bits take 8 times
+    their own size (512 MB at 1,000,000 ideas)."""
     n = sig.shape[0]
-    rows = sig.reshape(n, config.bands, config.band_rows).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        acc = (np.arange(1, config.bands + 1, dtype=np.uint64) * _GOLDEN)[None, :].repeat(n, 0)
-        for r in range(config.band_rows):
-            acc = (acc ^ rows[:, :, r]) * _MIX
-            acc ^= acc >> np.uint64(31)
-    # 40-bit keys: a chance collision only adds a candidate that verification drops, and
-    # (key, position) then packs into one int64, so the rebuild sorts plain integers.
-    return (acc >> np.uint64(24)).astype(np.int64)
+    keys = np.empty((n, config.bands), dtype=np.int64)
+    for start in range(0, n, chunk):
+        part = sig[start : start + chunk]
+        rows = part.reshape(len(part), config.bands, config.band_rows).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            acc = (np.arange(1, config.bands + 1, dtype=np.uint64) * _GOLDEN)[None, :].repeat(
+                len(part), 0
+            )
+            for r in range(config.band_rows):
+                acc = (acc ^ rows[:, :, r]) * _MIX
+                acc ^= acc >> np.uint64(31)
+        # 40-bit keys: a chance collision only adds a candidate that verification drops,
+        # and (key, position) then packs into one int64, so the rebuild sorts plain integers.
+        keys[start : start + len(part)] = (acc >> np.uint64(24)).astype(np.int64)
+    return keys
 
 
 def minhash(shingled: Shingles, config: DuplicateConfig) -> np.ndarray:
@@ -855,10 +864,10 @@ def _capped_sentence_keys(docs, keys, earliest, cap):
 class _Shingled:
     """Every text's 2-grams and what the rebuild derives from them, in compact arrays."""
 
-    # Each text's distinct 2-grams as a sparse row (CSR): ``columns`` are their ranks in
-    # the campaign's sorted vocabulary (int32), ``roots`` the square root of their weight
-    # (int8: 2 for WEIGHT, 1 for COMMON_WEIGHT), so that the product of two rows is the
-    # weight of each shared 2-gram.
+    # Each text's distinct 2-grams as a sparse row (CSR): ``columns`` number them (int32,
+    # in the order the campaign first used them, sorted within a row), ``roots`` hold the
+    # square root of their weight (int8: 2 for WEIGHT, 1 for COMMON_WEIGHT), so that the
+    # product of two rows is the weight of each 2-gram both hold.
     columns: np.ndarray
     roots: np.ndarray
     indptr: np.ndarray  # int64 (n + 1): where each text's 2-grams start
@@ -877,16 +886,20 @@ _BLOCK = 20_000  # texts normalised and shingled at a time
 def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingled:
     """Normalise, shingle and MinHash the texts a block at a time.
 
-    Normalised strings and per-block temporaries are dropped as each block is done; the
-    texts' 2-gram codes (8 bytes each) are held until the vocabulary is known and then
-    replaced by 4-byte ranks, so memory grows with the number of 2-grams only.
+    Normalised strings and per-block temporaries are dropped as each block is done; a
+    text's 2-grams are kept as 4-byte column numbers and 1-byte weights, so memory grows
+    with the number of 2-grams (5 bytes each) and the vocabulary.
     """
     n = len(texts)
     # An upper bound of the 2-gram count: a text has fewer distinct 2-grams than
-    # characters. Pages of the buffer that are never written are never resident.
-    codes = np.empty(max(sum(map(len, texts)), 1), dtype=np.int64)
+    # characters. Pages of these buffers that are never written are never resident.
+    capacity = max(sum(map(len, texts)), 1)
+    columns = np.empty(capacity, dtype=np.int32)
+    roots = np.empty(capacity, dtype=np.int8)
     used = 0
+    # The 2-gram codes seen so far, sorted, with the column each was given.
     vocabulary = np.zeros(0, dtype=np.int64)
+    column_of = np.zeros(0, dtype=np.int32)
     indptr = np.zeros(n + 1, dtype=np.int64)
     distinct = np.zeros(n, dtype=np.int64)
     totals = np.zeros(n, dtype=np.int64)
@@ -925,20 +938,23 @@ def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingle
         dist_indptr = np.zeros(stop - start + 1, dtype=np.int64)
         np.cumsum(distinct[start:stop], out=dist_indptr[1:])
         signatures[start:stop] = _minhash(block_codes[~common], dist_indptr, config)
-        codes[used : used + len(block_codes)] = block_codes
+        # New 2-grams get the next column numbers; the vocabulary stays sorted.
+        new = _sorted_unique(block_codes)
+        new = new[~_member(new, vocabulary)]
+        at = np.searchsorted(vocabulary, new)
+        vocabulary = np.insert(vocabulary, at, new)
+        column_of = np.insert(
+            column_of, at, np.arange(len(column_of), len(column_of) + len(new), dtype=np.int32)
+        )
+        block_columns = column_of[np.searchsorted(vocabulary, block_codes)].astype(np.int64)
+        # Sorted within each text, as sparse products expect (canonical CSR rows).
+        order = np.argsort((block_docs << np.int64(32)) | block_columns)
+        columns[used : used + len(order)] = block_columns[order]
+        roots[used : used + len(order)] = np.where(common[order], 1, 2)
         indptr[start + 1 : stop + 1] = used + np.cumsum(counts)
-        used += len(block_codes)
-        vocabulary = _sorted_unique(np.concatenate([vocabulary, block_codes]))
+        used += len(order)
+        del block_codes, block_docs, block_columns, order, common
     say(f"normalised {n} texts")
-    columns = np.empty(used, dtype=np.int32)
-    roots = np.empty(used, dtype=np.int8)
-    root_of = np.where(_member(vocabulary, config.common_codes), 1, 2).astype(np.int8)
-    part = None
-    for start in range(0, used, 10_000_000):
-        part = np.searchsorted(vocabulary, codes[start : min(start + 10_000_000, used)])
-        columns[start : start + len(part)] = part
-        roots[start : start + len(part)] = root_of[part]
-    del codes, part
     earliest = _earliest_equal(exact_keys)
     sentence_docs, sentence_keys_flat = _capped_sentence_keys(
         np.frombuffer(sentence_doc_parts, dtype=np.int64).copy(),
@@ -947,8 +963,8 @@ def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingle
         config.sentence_key_cap,
     )
     return _Shingled(
-        columns,
-        roots,
+        columns[:used],
+        roots[:used],
         indptr,
         distinct,
         totals,
