@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from suggestions.duplicates.algorithm import (
     MAX_PROPOSALS,
@@ -44,6 +45,7 @@ from suggestions.models import (
     Campaign,
     DuplicateMergeProposal,
     DuplicateSignature,
+    MergeProposalStatus,
     Suggestion,
 )
 
@@ -161,7 +163,10 @@ def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Sh
 
 
 def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups):
-    """The other groups the idea also matches become proposals for the desk, not merges."""
+    """The other groups the idea also matches become proposals for the desk, not merges.
+
+    A pair of groups a screener has already accepted or rejected (either order, through
+    any idea) is not proposed again: the rebuild leaves such pairs out the same way."""
     found = other_groups(
         mine,
         joined=joined,
@@ -170,6 +175,16 @@ def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, 
         config=duplicate_config(),
         groups=groups,
     )[:MAX_PROPOSALS]
+    if not found:
+        return
+    others = [group for group, _other, _score in found]
+    decided = {
+        frozenset(pair)
+        for pair in DuplicateMergeProposal.objects.filter(campaign_id=campaign_id)
+        .exclude(status=MergeProposalStatus.PENDING)
+        .filter(Q(first_id=joined, second_id__in=others) | Q(second_id=joined, first_id__in=others))
+        .values_list("first_id", "second_id")
+    }
     DuplicateMergeProposal.objects.bulk_create(
         [
             DuplicateMergeProposal(
@@ -180,6 +195,7 @@ def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, 
                 similarity=round(score, 4),
             )
             for group, _other, score in found
+            if frozenset((joined, group)) not in decided
         ],
         ignore_conflicts=True,
     )

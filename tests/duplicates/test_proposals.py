@@ -231,6 +231,20 @@ def test_a_rebuild_never_proposes_again_what_a_screener_rejected(make_idea, camp
     assert Suggestion.objects.get(pk=parking.pk).duplicate_of_id == parking.pk
 
 
+def test_the_per_idea_check_never_proposes_again_what_a_screener_rejected(make_idea, personas):
+    park, parking, letter = _bridge(make_idea)
+    merge_proposal_reject(
+        proposal=DuplicateMergeProposal.objects.get(), user=personas["screener_chengqu"]
+    )
+    other = make_idea("尊敬的领导：" + PARKING + PARK)
+
+    suggestion_check_duplicates(suggestion_id=other.pk)
+
+    assert Suggestion.objects.get(pk=other.pk).duplicate_of_id in (park.pk, parking.pk)
+    assert not DuplicateMergeProposal.objects.filter(via=other).exists()
+    assert not DuplicateMergeProposal.objects.filter(status=MergeProposalStatus.PENDING).exists()
+
+
 def test_an_accepted_proposal_stays_and_its_merge_is_replayed(make_idea, campaign, personas):
     park, parking, letter = _bridge(make_idea)
     proposal = DuplicateMergeProposal.objects.get()
