@@ -84,8 +84,9 @@ def campaign_rebuild_duplicates(
         duplicate_checks_lock(campaign.pk)
         _remove_index(campaign)
         say("old index removed")
-        with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand]):
+        with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand], say):
             _write_index(campaign.pk, ids, grouping, vectors)
+            say("index rows copied")
         say("index written")
         changed = _write_groups(campaign, ids, representative_ids, grouping.similarity)
         say(f"groups written ({changed} ideas changed)")
@@ -99,6 +100,8 @@ def campaign_rebuild_duplicates(
         late = Suggestion.objects.filter(campaign=campaign, pk__gt=int(ids[-1]) if len(ids) else 0)
         late_count = late.update(duplicate_of=None, duplicate_similarity=None)
     forget_vectors()
+    if changed >= max(VACUUM_AFTER, len(ids) // 10):
+        _vacuum_suggestions(say)
     if late_count:
         suggestions_check_unchecked(campaign=campaign)
         say(f"{late_count} ideas that arrived during the rebuild checked")
@@ -130,6 +133,26 @@ def _stored_vectors(campaign: Campaign, ids: np.ndarray) -> np.ndarray:
     return vectors
 
 
+# A rebuild that rewrote at least this many groups (and a tenth of the campaign) vacuums.
+VACUUM_AFTER = 10_000
+
+
+def _vacuum_suggestions(say: Callable[[str], None]) -> None:
+    """After many groups were rewritten, clean the dead row versions on PostgreSQL now.
+
+    Every rewritten idea leaves a dead version of its row, and of its entry in the partial
+    index of unchecked ideas that each check reads first: at 1,000,000 rewritten ideas that
+    query took 9-13 ms instead of 0.3 ms until a VACUUM. Autovacuum gets there too, later
+    (and not at all where it is off). Not inside a transaction (a test's, for one).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    table = connection.ops.quote_name(Suggestion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {table}")
+    say("ideas' table vacuumed (dead row versions of the rewritten groups removed)")
+
+
 def _remove_index(campaign: Campaign) -> None:
     """Remove the campaign's index entries.
 
@@ -154,7 +177,9 @@ def _remove_index(campaign: Campaign) -> None:
 
 
 @contextmanager
-def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
+def _indexes_rebuilt_after(
+    models_: Iterable[type[Model]], say: Callable[[str], None]
+) -> Iterator[None]:
     """On PostgreSQL, drop the secondary indexes, load, then build them in one pass each.
 
     Building a btree once from sorted input is several times faster than maintaining it
@@ -179,8 +204,9 @@ def _indexes_rebuilt_after(models_: Iterable[type[Model]]) -> Iterator[None]:
         # Deferred foreign-key checks must run before an index can be built on the table.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, definition in indexes:
+        for name, definition in indexes:
             cursor.execute(definition)
+            say(f"index {name} built")
         # Fresh statistics: with those of the emptied table the planner combines the
         # campaign btree (every row of the campaign) with the GIN look-up, and a check
         # takes 25-90 ms instead of under 1 ms (measured at 300,000 ideas).

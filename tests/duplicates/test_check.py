@@ -176,6 +176,33 @@ def test_an_idea_arriving_during_a_rebuild_is_checked_against_the_new_index(make
     assert reload(again).duplicate_of_id == first.pk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_that_rewrote_many_groups_vacuums_the_ideas_table(make_idea, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    import suggestions.duplicates.rebuild as rebuild
+
+    monkeypatch.setattr(rebuild, "VACUUM_AFTER", 1)
+    first = make_idea(PARK)
+    make_idea(PARK_EDITED)
+    messages = []
+
+    campaign_rebuild_duplicates(campaign=first.campaign, progress=messages.append)
+
+    assert any("vacuumed" in message for message in messages)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+            [Suggestion._meta.db_table],
+        )
+        assert cursor.fetchone() == (True,)
+    messages.clear()
+    campaign_rebuild_duplicates(campaign=first.campaign, progress=messages.append)
+    assert not any("vacuumed" in message for message in messages)  # nothing rewritten
+
+
 def test_the_find_duplicates_command_shows_progress_and_a_summary(make_idea, campaign, capsys):
     make_idea(PARK), make_idea(PARK_EDITED), make_idea(PARKING)
 
