@@ -2,7 +2,12 @@
 
 import pytest
 
-from suggestions.duplicates.algorithm import DuplicateConfig, MemoryIndex, group_texts
+from suggestions.duplicates.algorithm import (
+    DuplicateConfig,
+    MemoryIndex,
+    group_texts,
+    learn_boilerplate,
+)
 from tests.duplicates.evalset_hard import EDIT_KINDS, NEGATIVE_KINDS, build_hard_set
 from tests.duplicates.scoring_hard import score_hard
 
@@ -41,3 +46,19 @@ def test_the_per_idea_check_groups_the_hard_set_as_the_rebuild_does(labelled, gr
     for item in labelled:
         index.add(item["text"])
     assert index.representative == grouped.representative.tolist()
+
+
+def test_learned_boilerplate_keeps_different_ideas_in_one_template_apart():
+    items = build_hard_set(templates=True)
+    texts = [item["text"] for item in items]
+    learned = frozenset(learn_boilerplate(texts, DuplicateConfig()))
+    without = score_hard(items, group_texts(texts, DuplicateConfig()).representative.tolist())
+    config = DuplicateConfig(boilerplate=learned)
+    score = score_hard(items, group_texts(texts, config).representative.tolist())
+    print(without, score)  # the template kinds' figures, with -s
+    assert without["precision"] < 0.8  # the templates group different ideas
+    assert score["precision"] >= 0.95, score
+    assert score["recall"]["template"] == 1.0, score
+    assert score["recall"]["template_resend"] >= 0.7, score  # see docs/duplicates.md
+    assert score["grouped"]["template_other"] <= 0.05, score
+    assert score["recall_edits"] >= 0.80, score
