@@ -707,6 +707,7 @@ POSITIVE_KINDS = (
 )  # fmt: skip
 EDIT_KINDS = ("dropped", "added", "reorder", "letter", "long_letter", "alias")
 NEGATIVE_KINDS = ("other_place", "contrast", "other_ask", "template_other")
+TEMPLATE_KINDS = ("template", "template_resend", "template_other")  # with templates=True
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@ from suggestions.duplicates.algorithm import (
     group_texts,
     learn_boilerplate,
 )
-from tests.duplicates.evalset_hard import EDIT_KINDS, NEGATIVE_KINDS, build_hard_set
+from tests.duplicates.evalset_hard import (
+    EDIT_KINDS,
+    NEGATIVE_KINDS,
+    TEMPLATE_KINDS,
+    build_hard_set,
+)
 from tests.duplicates.scoring_hard import score_hard
 
 
@@ -24,8 +29,12 @@ def grouped(labelled):
 
 def test_the_set_holds_every_kind_it_promises(labelled):
     kinds = {item["kind"] for item in labelled}
-    assert kinds >= {"original", "resend", "reworded", *EDIT_KINDS, *NEGATIVE_KINDS}
+    promised = {"original", "resend", "reworded", *EDIT_KINDS, *NEGATIVE_KINDS}
+    assert kinds >= promised - set(TEMPLATE_KINDS)
     assert len(labelled) >= 300
+    with_templates = build_hard_set(templates=True)
+    assert with_templates[: len(labelled)] == labelled  # appended, the items above unchanged
+    assert {item["kind"] for item in with_templates} >= promised
 
 
 def test_precision_and_recall_per_kind_meet_the_targets(labelled, grouped):
