@@ -401,6 +401,11 @@ DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
 DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
 if not 0 < DUPLICATES_THRESHOLD <= 1:
     raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")
+# Campaign-learned boilerplate (manage.py learn_duplicate_boilerplate, docs/duplicates.md):
+# a sentence held by at least this many distinct ideas, and by at least this share of the
+# campaign's distinct ideas, is taken out of every idea before comparing.
+DUPLICATES_BOILERPLATE_MIN_IDEAS = env_int("DUPLICATES_BOILERPLATE_MIN_IDEAS", 20)
+DUPLICATES_BOILERPLATE_SHARE = float(env_str("DUPLICATES_BOILERPLATE_SHARE", "0.005"))
 # The semantic stage (docs/duplicates-semantic.md): each checked idea's sentence vector
 # is stored, and an idea without a lexical match joins the earlier idea whose vector's
 # cosine reaches the threshold (places, contrast terms and asks still keep ideas apart).

@@ -300,7 +300,7 @@ def _why(obj, members):
     the similarity and the places each names."""
     if not members:
         return ""
-    config = duplicate_config()
+    config = duplicate_config(obj.campaign_id)
     mine = comparable_text(obj.content)
     by_meaning = semantic_matches([obj.pk, *(member.pk for member in members)])
     blocks = []
@@ -357,7 +357,7 @@ def _proposals_note(obj, viewer):
 
 
 def _proposal_row(proposal):
-    config = duplicate_config()
+    config = duplicate_config(proposal.campaign_id)
     first, second = proposal.first.duplicate_of, proposal.second.duplicate_of
     via = proposal.via
     why_first = explain(comparable_text(via.content), comparable_text(first.content), config)

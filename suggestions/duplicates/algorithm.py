@@ -6,6 +6,9 @@ Pipeline (the same for the incremental check and the full rebuild):
    lower case, greeting and signature sentences dropped, then everything that is not a
    letter or digit (punctuation, whitespace, emoji) removed.
 2. ``exact_key``: a 63-bit hash of the normalised text; equal keys are exact repeats.
+   Everything after this step compares the text without the campaign's boilerplate
+   sentences (``config.boilerplate``, learned from the campaign; ``compared_sentences``):
+   the lines of a form or template that many ideas share say nothing about any of them.
 3. Character 2-grams ("shingles"). Shingles inside common campaign words (建议, 加强,
    晋城, 发展 …) are *common*: they are left out of the MinHash signature and weigh
    COMMON_WEIGHT instead of WEIGHT in the similarity, so two different ideas that share
@@ -120,6 +123,11 @@ class DuplicateConfig:
     # holding a sentence get its key (a sentence many ideas share is boilerplate).
     sentence_min_chars: int = 8
     sentence_key_cap: int = 16
+    # The campaign's boilerplate: normalised sentences that many of its ideas hold (a
+    # form's printed lines, a template's fixed lines; learned by
+    # suggestions.duplicates.boilerplate). They are taken out before anything is compared
+    # (see compared_sentences) and get no sentence key; the exact key still covers them.
+    boilerplate: frozenset[str] = field(default=frozenset(), repr=False)
     # Places and contrast terms decide (suggestions.duplicates.gazetteer): ideas naming
     # different places of one kind, or opposite terms, are never grouped.
     use_terms: bool = True
@@ -200,13 +208,25 @@ _SENTENCE_TAG = 1 << 41
 
 
 def sentence_keys(sentences: Iterable[str], config: DuplicateConfig) -> list[int]:
-    """Keys of an idea's sentences long enough to make candidates (see sentence_min_chars)."""
+    """Keys of an idea's sentences long enough to make candidates (see sentence_min_chars),
+    boilerplate sentences left out."""
     keys = {
         _SENTENCE_TAG | (exact_key(sentence) >> 23)
         for sentence in sentences
-        if len(sentence) >= config.sentence_min_chars
+        if len(sentence) >= config.sentence_min_chars and sentence not in config.boilerplate
     }
     return sorted(keys)
+
+
+def compared_sentences(sentences: list[str], config: DuplicateConfig) -> list[str]:
+    """The sentences an idea is compared by: its normalised sentences without the
+    campaign's boilerplate (config.boilerplate). An idea made only of boilerplate keeps
+    them all: emptied, it would have no 2-gram and could match nothing but an exact repeat.
+    """
+    if not config.boilerplate:
+        return sentences
+    kept = [sentence for sentence in sentences if sentence not in config.boilerplate]
+    return kept or sentences
 
 
 def is_sentence_key(key: int) -> bool:
@@ -318,6 +338,112 @@ def match_score(a: Shingles, b: Shingles, config: DuplicateConfig) -> float:
         return 0.0
     inter = WEIGHT * len(a.distinctive & b.distinctive) + COMMON_WEIGHT * len(a.common & b.common)
     return float(_score(inter, a.weight, b.weight, len(a.distinctive), len(b.distinctive), config))
+
+
+# ------------------------------------------------------------------ learned boilerplate
+
+
+def boilerplate_candidates(sentences: Iterable[str], config: DuplicateConfig) -> set[str]:
+    """An idea's sentences that count towards the campaign's boilerplate: long enough for a
+    sentence key (sentence_min_chars), and asking for nothing (no 建议, 希望 … see _ASK):
+    a sentence that asks is what ideas are about, and one many ideas share is a popular
+    proposal, which must still group its ideas rather than be taken out of them."""
+    return {
+        sentence
+        for sentence in sentences
+        if len(sentence) >= config.sentence_min_chars and not _ASK.search(sentence)
+    }
+
+
+@dataclass
+class SentenceCounts:
+    """How many distinct ideas hold each candidate sentence (see count_sentences)."""
+
+    ideas: int  # texts read
+    distinct: int  # distinct normalised texts: an exact repeat counts once
+    keys: np.ndarray  # int64 exact_key() of each sentence, sorted
+    holders: np.ndarray  # int64 distinct ideas holding it
+
+
+def count_sentences(
+    texts: Iterable[str], config: DuplicateConfig, progress: Callable[[int], None] | None = None
+) -> SentenceCounts:
+    """Count, over the texts, the distinct ideas holding each boilerplate candidate.
+
+    Ideas are told apart by their normalised text (``exact_key``): an idea resent 50 times
+    counts once, or a single resent idea would become boilerplate. Only 16 bytes per
+    (idea, sentence) are kept, as integer keys; ``sentence_texts`` finds the sentences of
+    the keys wanted afterwards.
+    """
+    idea_parts, sentence_parts, every_idea = array("q"), array("q"), array("q")
+    for count, text in enumerate(texts, start=1):
+        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+        idea = exact_key("".join(sentences))
+        every_idea.append(idea)
+        mine = [exact_key(sentence) for sentence in boilerplate_candidates(sentences, config)]
+        sentence_parts.extend(mine)
+        idea_parts.extend([idea] * len(mine))
+        if progress and count % 10_000 == 0:
+            progress(10_000)
+    if progress and len(every_idea) % 10_000:
+        progress(len(every_idea) % 10_000)
+    distinct = len(_sorted_unique(np.frombuffer(every_idea, dtype=np.int64)))
+    sentences = np.frombuffer(sentence_parts, dtype=np.int64)
+    ideas = np.frombuffer(idea_parts, dtype=np.int64)
+    # Unique (sentence, idea) pairs: an exact repeat, or a sentence twice in one idea,
+    # holds a sentence once.
+    order = np.lexsort((ideas, sentences))
+    sentences, ideas = sentences[order], ideas[order]
+    first = np.ones(len(sentences), dtype=bool)
+    first[1:] = (sentences[1:] != sentences[:-1]) | (ideas[1:] != ideas[:-1])
+    sentences = sentences[first]
+    new_run = np.ones(len(sentences), dtype=bool)
+    new_run[1:] = sentences[1:] != sentences[:-1]
+    starts = np.flatnonzero(new_run)
+    holders = np.diff(np.r_[starts, len(sentences)]).astype(np.int64)
+    return SentenceCounts(len(every_idea), distinct, sentences[starts], holders)
+
+
+def sentence_texts(
+    texts: Iterable[str], keys: Iterable[int], config: DuplicateConfig
+) -> dict[int, str]:
+    """The normalised sentence of each key (``exact_key``), reading the texts only until
+    every key is found (boilerplate is found early: many ideas hold it)."""
+    wanted, found = set(keys), {}
+    for text in texts:
+        if not wanted:
+            break
+        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+        for sentence in boilerplate_candidates(sentences, config):
+            key = exact_key(sentence)
+            if key in wanted:
+                found[key] = sentence
+                wanted.discard(key)
+    return found
+
+
+def boilerplate_threshold(distinct: int, min_ideas: int, share: float) -> int:
+    """Distinct ideas a sentence must be held by to be boilerplate: at least ``min_ideas``,
+    and at least ``share`` of the campaign's distinct ideas (rounded up)."""
+    return max(min_ideas, int(np.ceil(share * distinct)))
+
+
+def learn_boilerplate(
+    texts: Sequence[str], config: DuplicateConfig, *, min_ideas: int = 20, share: float = 0.005
+) -> dict[str, int]:
+    """The boilerplate of a set of texts, without a database: each sentence held by at
+    least ``boilerplate_threshold`` distinct ideas, with the number holding it.
+    ``DuplicateConfig(boilerplate=frozenset(learned))`` then applies it."""
+    counts = count_sentences(texts, config)
+    threshold = boilerplate_threshold(counts.distinct, min_ideas, share)
+    chosen = counts.holders >= threshold
+    found = sentence_texts(texts, counts.keys[chosen].tolist(), config)
+    return {
+        found[key]: holders
+        for key, holders in zip(
+            counts.keys[chosen].tolist(), counts.holders[chosen].tolist(), strict=True
+        )
+    }
 
 
 # ---------------------------------------------------------------------- MinHash and LSH
@@ -535,9 +661,9 @@ class MemoryIndex:
         config = self.config
         position = len(self._shingles)
         sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
-        norm = "".join(sentences)
-        key = exact_key(norm)
-        mine = shingles(norm, config, sentences=sentences)
+        key = exact_key("".join(sentences))  # the whole text: boilerplate included
+        compared = compared_sentences(sentences, config)
+        mine = shingles("".join(compared), config, sentences=compared)
         signature = minhash(mine, config)
         exact = self._exact.get(key)
         keys: list[int] = []
@@ -681,7 +807,10 @@ def group_texts(
 
     def features(position: int) -> Shingles:  # only what conflict_reason reads
         if position not in cache:
-            sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
+            sentences = compared_sentences(
+                normalised_sentences(texts[position], drop_greetings=config.drop_greetings),
+                config,
+            )
             cache[position] = Shingles(
                 frozenset(),
                 frozenset(),
@@ -913,15 +1042,18 @@ def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingle
     sentence_doc_parts, sentence_key_parts = array("q"), array("q")
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
-        block = []
+        block, block_keys = [], array("q")
         for position in range(start, stop):
             sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
-            block.append("".join(sentences))
+            text = "".join(sentences)
+            block_keys.append(exact_key(text))  # the whole text: boilerplate included
+            compared = compared_sentences(sentences, config)
+            block.append(text if compared is sentences else "".join(compared))
             mine = sentence_keys(sentences, config)
             if mine:
                 sentence_key_parts.extend(mine)
                 sentence_doc_parts.extend([position] * len(mine))
-        exact_keys[start:stop] = np.fromiter(map(exact_key, block), np.int64, len(block))
+        exact_keys[start:stop] = np.frombuffer(block_keys, dtype=np.int64)
         # UTF-32 code points, pairs within a text, unique (doc, code) sorted by doc, code.
         lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))
         points = np.frombuffer("".join(block).encode("utf-32-le"), dtype=np.uint32)

@@ -7,7 +7,8 @@ shared text (escape every run before marking it up: they are user text).
 
 A character counts as shared when a 2-gram it belongs to (in the normalised text, as the
 grouping compares) occurs in the other idea. Greetings and sign-offs that the grouping drops
-may still show as shared when both texts hold them.
+may still show as shared when both texts hold them; the campaign's boilerplate sentences
+(config.boilerplate), which the grouping leaves out, are not marked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from suggestions.duplicates.algorithm import (
     COMMON_WEIGHT,
     WEIGHT,
     DuplicateConfig,
+    compared_sentences,
     conflict_reason,
     match_score,
     normalised_sentences,
@@ -61,6 +63,7 @@ def explain(text_a: str, text_b: str, config: DuplicateConfig) -> Explanation:
 
 def _features(text, config):
     sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+    sentences = compared_sentences(sentences, config)  # the campaign's boilerplate left out
     return shingles("".join(sentences), config, sentences=sentences)
 
 

@@ -61,7 +61,7 @@ def campaign_rebuild_duplicates(
 ) -> RebuildResult:
     """Recompute every group of a campaign from scratch, then replay screeners' decisions."""
     say = progress or (lambda message: None)
-    config = duplicate_config()
+    config = duplicate_config(campaign.pk)  # with the campaign's boilerplate
     pks, texts = array("q"), []
     # Streamed: a list of a million (pk, content) rows would double the texts' memory.
     rows = Suggestion.objects.filter(campaign=campaign).order_by("pk").values_list("pk", "content")

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from suggestions.duplicates.algorithm import (
     MAX_PROPOSALS,
@@ -30,6 +30,7 @@ from suggestions.duplicates.algorithm import (
     band_keys,
     best_match,
     best_semantic,
+    compared_sentences,
     exact_key,
     is_sentence_key,
     minhash,
@@ -43,6 +44,7 @@ from suggestions.duplicates.index import index_lookup, index_store, stored_vecto
 from suggestions.duplicates.semantic import cosines, encode, from_bytes, to_bytes
 from suggestions.models import (
     Campaign,
+    DuplicateBoilerplate,
     DuplicateMergeProposal,
     DuplicateSignature,
     MergeProposalStatus,
@@ -52,19 +54,55 @@ from suggestions.models import (
 logger = logging.getLogger(__name__)
 
 
-def duplicate_config() -> DuplicateConfig:
+def duplicate_config(campaign_id: int | None = None) -> DuplicateConfig:
+    """The rule's parameters from the settings; given a campaign, with its learned
+    boilerplate (suggestions.duplicates.boilerplate) when it has any.
+
+    The campaign's sentences are cached with the configuration under their version (how
+    many there are and when they were learned, one small indexed query per call), so a
+    worker uses a newly learned set from its next check on, without a restart.
+    """
+    version = _boilerplate_version(campaign_id) if campaign_id is not None else None
     return _config(
         settings.DUPLICATES_THRESHOLD,
         settings.DUPLICATES_NUM_PERM,
         settings.DUPLICATES_BAND_ROWS,
         settings.DUPLICATES_SEMANTIC_THRESHOLD if settings.DUPLICATES_SEMANTIC else 0.0,
+        campaign_id if version else None,
+        version,
     )
 
 
-@lru_cache(maxsize=4)
-def _config(threshold: float, num_perm: int, band_rows: int, semantic: float) -> DuplicateConfig:
+def _boilerplate_version(campaign_id: int) -> tuple | None:
+    """(number of sentences, latest learned_at) of the campaign's boilerplate; None: none."""
+    found = DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).aggregate(
+        count=Count("id"), at=Max("learned_at")
+    )
+    return (found["count"], found["at"]) if found["count"] else None
+
+
+@lru_cache(maxsize=32)
+def _config(
+    threshold: float,
+    num_perm: int,
+    band_rows: int,
+    semantic: float,
+    campaign_id: int | None = None,
+    version: tuple | None = None,  # part of the cache key only
+) -> DuplicateConfig:
+    boilerplate = frozenset(
+        DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).values_list(
+            "sentence", flat=True
+        )
+        if campaign_id is not None
+        else ()
+    )
     return DuplicateConfig(
-        threshold=threshold, num_perm=num_perm, band_rows=band_rows, semantic_threshold=semantic
+        threshold=threshold,
+        num_perm=num_perm,
+        band_rows=band_rows,
+        semantic_threshold=semantic,
+        boilerplate=boilerplate,
     )
 
 
@@ -92,6 +130,7 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
         campaign_id = _campaign_locked(suggestion_id)
         if campaign_id is None:
             return None
+        config = duplicate_config(campaign_id)  # with the campaign's boilerplate
         # This idea and any earlier one still unchecked (its task has not run yet, or the
         # broker was down), oldest first: otherwise this idea could not find them.
         # Served by the partial index sugg_dup_unchecked.
@@ -157,12 +196,14 @@ def duplicate_checks_lock(campaign_id: int) -> None:
 
 
 def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Shingles]:
+    """The idea's normalised sentences, its normalised text (the exact key's, boilerplate
+    included) and its 2-grams, terms and asks (boilerplate left out)."""
     sentences = normalised_sentences(comparable_text(content), drop_greetings=config.drop_greetings)
-    norm = "".join(sentences)
-    return sentences, norm, shingles(norm, config, sentences=sentences)
+    compared = compared_sentences(sentences, config)
+    return sentences, "".join(sentences), shingles("".join(compared), config, sentences=compared)
 
 
-def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups):
+def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups, config):
     """The other groups the idea also matches become proposals for the desk, not merges.
 
     A pair of groups a screener has already accepted or rejected (either order, through
@@ -172,7 +213,7 @@ def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, 
         joined=joined,
         candidates=candidates,
         representatives=representatives,
-        config=duplicate_config(),
+        config=config,
         groups=groups,
     )[:MAX_PROPOSALS]
     if not found:
@@ -314,7 +355,9 @@ def _check_one(
         duplicate_of_id=representative, duplicate_similarity=similarity_value
     )
     if match is not None and not match.exact and not match.semantic:
-        _propose_merges(pk, campaign_id, representative, mine, candidates, representatives, groups)
+        _propose_merges(
+            pk, campaign_id, representative, mine, candidates, representatives, groups, config
+        )
     # Normally nothing to replace: an unchecked idea has no index entry yet.
     index_store(
         suggestion_id=pk,

@@ -15,6 +15,7 @@ from suggestions.models.core import (  # noqa: F401
 from suggestions.models.duplicates import (  # noqa: F401
     DuplicateAction,
     DuplicateBand,
+    DuplicateBoilerplate,
     DuplicateDecision,
     DuplicateMergeProposal,
     DuplicateSignature,

@@ -225,3 +225,28 @@ class DuplicateMergeProposal(models.Model):
 
     def __str__(self):
         return f"{self.first_id} + {self.second_id} ({self.status})"
+
+
+class DuplicateBoilerplate(models.Model):
+    """A sentence many of a campaign's ideas share (a form's printed line, a template's
+    fixed line, a pasted standard opening): taken out of every idea before the near-duplicate
+    comparison. Learned by suggestions.duplicates.boilerplate, which replaces a campaign's
+    rows as a whole; read by suggestions.duplicates.services.duplicate_config."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # exact_key() of the sentence: unique per campaign without indexing long text.
+    key = models.BigIntegerField()
+    sentence = models.TextField(_("句子（规范化后）"))
+    holders = models.PositiveIntegerField(_("含此句的金点子数"))
+    learned_at = models.DateTimeField(_("学习时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("重复检测模板句")
+        verbose_name_plural = _("重复检测模板句")
+        constraints = [
+            # Also serves duplicate_config's per-check query (WHERE campaign = ?).
+            models.UniqueConstraint(fields=["campaign", "key"], name="dupboiler_campaign_key"),
+        ]
+
+    def __str__(self):
+        return self.sentence

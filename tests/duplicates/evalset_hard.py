@@ -23,6 +23,17 @@ a different idea (must NOT be grouped with the base):
   contrast        the same wording asking for the opposite (延长/缩短, 停电/停水 …)
   other_ask       the same opening and frame with a different ask
 
+with templates=True, ideas inside a shared template (a WeChat form's or a paper form's
+fixed lines, no ask words, about three times the idea's length), appended after the
+items above (which stay as they are): each base's sentences that ask for nothing (its
+ask left out, as a dropped sentence), pasted into one of two templates:
+  template        that text in the template, against the base (same idea)
+  template_resend the template item resent with punctuation and one character changed,
+                  against the template item (same idea)
+  template_other  the next base's text in the same template, against the template item
+                  (a different idea; it is the next base's idea in another template)
+Measured with and without boilerplate learned from the set itself (measure_hard.py).
+
 Kinds are scored as pairs (variant, its base) in scoring_hard.py.
 """
 
@@ -30,6 +41,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import unicodedata
 
@@ -548,6 +560,72 @@ LETTER_CLOSE = [
 ]
 
 
+# Fixed lines of two templates (before, after the idea): no ask words, no places.
+TEMPLATES = [
+    (
+        [
+            "【金点子征集】微信公众号留言模板第三版",
+            "本留言由市民通过手机端填写后自动生成",
+            "留言人已阅读并同意平台的隐私保护说明",
+            "感谢您对我市经济社会发展的关心和支持",
+            "每一条留言都会有专人阅读并登记在册",
+            "以下为留言人填写的具体内容",
+        ],
+        [
+            "本条留言将转交相关单位研究办理",
+            "办理进度可在公众号的个人中心查询",
+            "如需补充材料可直接回复本条消息",
+        ],
+    ),
+    (
+        [
+            "金点子征集活动纸质意见表，由市征集办统一印制",
+            "填写说明：请用黑色签字笔工整填写，字迹清楚",
+            "每张表格只填写一条意见，可另附页",
+            "个人信息仅用于联系核实，不对外公开",
+            "表格可在各社区服务站和政务大厅领取",
+        ],
+        [
+            "本表由各收集点每周汇总后录入系统",
+            "录入人员已核对原件与录入内容一致",
+            "原件由市征集办统一存档保管两年",
+        ],
+    ),
+]
+_ASKING = re.compile(r"建议|希望|呼吁|恳请|请求|应该|应当|能否|能不能|可否|要求")
+
+
+def _templated(number, text):
+    before, after = TEMPLATES[number % len(TEMPLATES)]
+    return _join([*before, text.rstrip("。"), *after])
+
+
+def _template_items(items, seed):
+    """The template kinds (see the module docstring), appended to items."""
+    rng = random.Random(seed)
+    originals = [i for i, item in enumerate(items) if item["kind"] == "original"]
+    statements = []
+    for position in originals:
+        text = items[position]["text"]
+        sentences = [s for s in text.rstrip("。").split("。") if not _ASKING.search(s)]
+        statements.append(_join(sentences))
+    for number, position in enumerate(originals):
+        group = items[position]["group"]
+        wrapped = len(items)
+        items.append(
+            {"kind": "template", "text": _templated(number, statements[number]),
+             "group": group, "base": position}
+        )  # fmt: skip
+        resent = _small_edit(_punctuate(items[wrapped]["text"], rng), rng)
+        items.append({"kind": "template_resend", "text": resent, "group": group, "base": wrapped})
+        following = (number + 1) % len(originals)
+        items.append(
+            {"kind": "template_other", "text": _templated(number, statements[following]),
+             "group": items[originals[following]]["group"], "base": wrapped}
+        )  # fmt: skip
+    return items
+
+
 def _join(sentences):
     return "。".join(s.rstrip("。") for s in sentences) + "。"
 
@@ -567,7 +645,7 @@ def _small_edit(text, rng):
     return text[:position] + text[position + 1 :]
 
 
-def build_hard_set(seed: int = 20260601):
+def build_hard_set(seed: int = 20260601, *, templates: bool = False):
     rng = random.Random(seed)
     items = []
     group = 0
@@ -620,15 +698,16 @@ def build_hard_set(seed: int = 20260601):
         asked = list(sentences)
         asked[base["ask"]] = base["other"]
         add("other_ask", _join(asked), group, base_position)
-    return items
+    return _template_items(items, seed + 1) if templates else items
 
 
 POSITIVE_KINDS = (
     "resend", "dropped", "added", "reorder", "letter", "long_letter", "alias", "reworded",
-    "reworded_formal",
+    "reworded_formal", "template", "template_resend",
 )  # fmt: skip
 EDIT_KINDS = ("dropped", "added", "reorder", "letter", "long_letter", "alias")
-NEGATIVE_KINDS = ("other_place", "contrast", "other_ask")
+NEGATIVE_KINDS = ("other_place", "contrast", "other_ask", "template_other")
+TEMPLATE_KINDS = ("template", "template_resend", "template_other")  # with templates=True
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 .venv/bin/python -m tests.duplicates.measure_hard
 """
 
-from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
+from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, learn_boilerplate
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.evalset_hard import build_hard_set
 from tests.duplicates.scoring import score_grouping
@@ -39,5 +39,28 @@ def main():
         )
 
 
+def templates():
+    """The second set with its template kinds, without and with boilerplate learned from
+    the set itself (the portal's default threshold: max(20, 0.5 % of the distinct ideas))."""
+    items = build_hard_set(templates=True)
+    texts = [item["text"] for item in items]
+    learned = learn_boilerplate(texts, DuplicateConfig())
+    print(f"\nhard set with templates: {len(items)} ideas; {len(learned)} sentences learned:")
+    for sentence, holders in sorted(learned.items(), key=lambda row: (-row[1], row[0])):
+        print(f"  {holders:4d} {sentence}")
+    for label, config in [
+        ("without boilerplate", DuplicateConfig()),
+        ("with the learned boilerplate", DuplicateConfig(boilerplate=frozenset(learned))),
+    ]:
+        score = score_hard(items, group_texts(texts, config).representative.tolist())
+        rec = " ".join(f"{k}={v:.2f}" for k, v in score["recall"].items())
+        neg = " ".join(f"{k}={v:.2f}" for k, v in score["grouped"].items())
+        print(
+            f"{label}\n  precision={score['precision']:.4f} ({score['predicted_pairs']} pairs) "
+            f"edits={score['recall_edits']:.3f} | recall {rec} | wrongly grouped {neg}"
+        )
+
+
 if __name__ == "__main__":
     main()
+    templates()
