@@ -82,7 +82,11 @@ _SIGNOFF = re.compile(
     r"\w{0,4}?(?:\d{4}年)?(?:\d{1,2}月\d{1,2}日)?|"
     r"(?:联系人|署名|姓名|建议人)\w{0,6}|(?:\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}年"
 )
-_SENTENCE_END = re.compile(r"[。！？!?；;\n\r]+|[，,:：](?=\s*(?:谢谢|此致|敬礼|以上))")
+# A half-width full stop ends a sentence too (phones' keyboards type it), unless it is a
+# decimal point (3.5米).
+_SENTENCE_END = re.compile(
+    r"(?:[。！？!?；;\n\r]|(?<!\d)\.(?!\d))+|[，,:：](?=\s*(?:谢谢|此致|敬礼|以上))"
+)
 # Characters zhconv changes on their own. A text with none of them is left as it is:
 # converting every text would cost more than half of the normalisation time. (Phrase-only
 # rules such as 回覆 -> 回复 are then skipped for texts that are otherwise simplified.)

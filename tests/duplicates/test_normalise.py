@@ -2,6 +2,7 @@ from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     exact_key,
     normalise,
+    normalised_sentences,
     shingles,
     similarity,
 )
@@ -9,6 +10,14 @@ from suggestions.duplicates.algorithm import (
 
 def test_full_width_punctuation_and_spacing_do_not_matter():
     assert normalise("建议 增加１２个停车位， 谢谢") == normalise("建议增加12个停车位,谢谢")
+
+
+def test_a_half_width_full_stop_ends_a_sentence_but_a_decimal_point_does_not():
+    assert normalised_sentences("建议增设路灯.方便夜间出行.路面拓宽到3.5米。谢谢") == [
+        "建议增设路灯",
+        "方便夜间出行",
+        "路面拓宽到35米",
+    ]
 
 
 def test_traditional_characters_become_simplified():
