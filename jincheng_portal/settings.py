@@ -406,6 +406,10 @@ if not 0 < DUPLICATES_THRESHOLD <= 1:
 # campaign's distinct ideas, is taken out of every idea before comparing.
 DUPLICATES_BOILERPLATE_MIN_IDEAS = env_int("DUPLICATES_BOILERPLATE_MIN_IDEAS", 20)
 DUPLICATES_BOILERPLATE_SHARE = float(env_str("DUPLICATES_BOILERPLATE_SHARE", "0.005"))
+# Learned with it: a 2-gram used by at least this share of the distinct ideas (and the
+# minimum above) weighs as a common campaign word (docs/duplicates-quality.md, "Learned
+# common 2-grams", for why 10 %).
+DUPLICATES_COMMON_SHARE = float(env_str("DUPLICATES_COMMON_SHARE", "0.10"))
 # The semantic stage (docs/duplicates-semantic.md): each checked idea's sentence vector
 # is stored, and an idea without a lexical match joins the earlier idea whose vector's
 # cosine reaches the threshold (places, contrast terms and asks still keep ideas apart).

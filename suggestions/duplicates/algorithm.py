@@ -98,7 +98,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
-_CODE_BASE = 0x110000  # a 2-gram's code: ord(first) * 0x110000 + ord(second)
+CODE_BASE = 0x110000  # a 2-gram's code: ord(first) * 0x110000 + ord(second)
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,9 @@ class DuplicateConfig:
     # suggestions.duplicates.boilerplate). They are taken out before anything is compared
     # (see compared_sentences) and get no sentence key; the exact key still covers them.
     boilerplate: frozenset[str] = field(default=frozenset(), repr=False)
+    # 2-gram codes the campaign's ideas use so often (a template's phrases, its own
+    # vocabulary) that they weigh like COMMON_WORDS: learned alongside the boilerplate.
+    learned_common: frozenset[int] = field(default=frozenset(), repr=False)
     # Places and contrast terms decide (suggestions.duplicates.gazetteer): ideas naming
     # different places of one kind, or opposite terms, are never grouped.
     use_terms: bool = True
@@ -162,6 +165,7 @@ class DuplicateConfig:
         for word in self.common_words:
             word = normalise(word, drop_greetings=False)
             codes.update(_bigram_codes(word))
+        codes.update(self.learned_common)
         object.__setattr__(self, "common_codes", np.array(sorted(codes), dtype=np.int64))
         object.__setattr__(self, "common_set", frozenset(codes))
         object.__setattr__(self, "gazetteer", default_gazetteer() if self.use_terms else None)
@@ -245,7 +249,7 @@ def exact_key(normalised: str) -> int:
 
 def _bigram_codes(normalised: str) -> set[int]:
     return {
-        ord(normalised[i]) * _CODE_BASE + ord(normalised[i + 1]) for i in range(len(normalised) - 1)
+        ord(normalised[i]) * CODE_BASE + ord(normalised[i + 1]) for i in range(len(normalised) - 1)
     }
 
 
@@ -406,6 +410,37 @@ def count_sentences(
     starts = np.flatnonzero(new_run)
     holders = np.diff(np.r_[starts, len(sentences)]).astype(np.int64)
     return SentenceCounts(len(every_idea), distinct, sentences[starts], holders)
+
+
+def count_bigrams(
+    texts: Iterable[str], config: DuplicateConfig, progress: Callable[[int], None] | None = None
+) -> tuple[int, dict[int, int]]:
+    """(distinct ideas, the number of distinct ideas using each 2-gram code), counted over
+    the compared text (boilerplate sentences of ``config`` left out). Ideas are told apart by
+    their normalised text, as in ``count_sentences``."""
+    seen: set[int] = set()
+    counts: dict[int, int] = {}
+    batch = array("q")
+
+    def flush():
+        if batch:
+            codes, found = np.unique(np.frombuffer(batch, dtype=np.int64), return_counts=True)
+            for code, count in zip(codes.tolist(), found.tolist(), strict=True):
+                counts[code] = counts.get(code, 0) + count
+            del batch[:]
+
+    for number, text in enumerate(texts, start=1):
+        sentences = normalised_sentences(text, drop_greetings=config.drop_greetings)
+        key = exact_key("".join(sentences))
+        if key not in seen:
+            seen.add(key)
+            batch.extend(_bigram_codes("".join(compared_sentences(sentences, config))))
+            if len(batch) >= 5_000_000:
+                flush()
+        if progress and number % 10_000 == 0:
+            progress(10_000)
+    flush()
+    return len(seen), counts
 
 
 def sentence_texts(
@@ -1064,7 +1099,7 @@ def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingle
         del block
         doc_of_point = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         same_doc = doc_of_point[:-1] == doc_of_point[1:]
-        block_codes = points[:-1][same_doc].astype(np.int64) * _CODE_BASE + points[1:][same_doc]
+        block_codes = points[:-1][same_doc].astype(np.int64) * CODE_BASE + points[1:][same_doc]
         packed = _sorted_unique((doc_of_point[:-1][same_doc] << np.int64(41)) | block_codes)
         del points, doc_of_point, same_doc, block_codes
         block_codes, block_docs = packed & np.int64(2**41 - 1), packed >> np.int64(41)

@@ -18,7 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from suggestions.duplicates.algorithm import (
+    CODE_BASE,
+    DuplicateConfig,
     boilerplate_threshold,
+    count_bigrams,
     count_sentences,
     sentence_texts,
 )
@@ -27,7 +30,7 @@ from suggestions.duplicates.services import (
     duplicate_checks_lock,
     duplicate_config,
 )
-from suggestions.models import Campaign, DuplicateBoilerplate, Suggestion
+from suggestions.models import BoilerplateKind, Campaign, DuplicateBoilerplate, Suggestion
 
 _CHUNK = 20_000
 
@@ -39,8 +42,12 @@ class BoilerplateResult:
     threshold: int  # distinct ideas a sentence needed
     # The learned sentences (normalised) and how many distinct ideas hold each, most first.
     sentences: list[tuple[str, int]] = field(default_factory=list)
-    added: int = 0  # sentences not in the list before
-    removed: int = 0  # sentences of the list before that are gone
+    # 2-grams used by at least common_threshold distinct ideas, most used first: they weigh
+    # as common campaign words from now on.
+    bigrams: list[tuple[str, int]] = field(default_factory=list)
+    common_threshold: int = 0
+    added: int = 0  # sentences or 2-grams not in the list before
+    removed: int = 0  # sentences or 2-grams of the list before that are gone
     stored: bool = False
 
     @property
@@ -75,16 +82,35 @@ def campaign_learn_boilerplate(
         ((key, texts[key], count) for key, count in zip(keys, holders, strict=True)),
         key=lambda row: (-row[2], row[1]),
     )
-    before = set(
-        DuplicateBoilerplate.objects.filter(campaign=campaign).values_list("key", flat=True)
+    # 2-grams are counted on the texts without the sentences just learned: a template's
+    # lines are out of the comparison already, its phrases around the slots are not.
+    without = DuplicateConfig(
+        threshold=config.threshold,
+        num_perm=config.num_perm,
+        band_rows=config.band_rows,
+        boilerplate=frozenset(sentence for _key, sentence, _count in learned),
     )
+    distinct, used = count_bigrams(_texts(campaign), without)
+    common_threshold = boilerplate_threshold(
+        distinct, settings.DUPLICATES_BOILERPLATE_MIN_IDEAS, settings.DUPLICATES_COMMON_SHARE
+    )
+    frequent = sorted(
+        ((code, count) for code, count in used.items() if count >= common_threshold),
+        key=lambda row: (-row[1], row[0]),
+    )
+    before = set(DuplicateBoilerplate.objects.filter(campaign=campaign).values_list("kind", "key"))
+    now_learned = {(BoilerplateKind.SENTENCE.value, key) for key in keys} | {
+        (BoilerplateKind.BIGRAM.value, code) for code, _count in frequent
+    }
     result = BoilerplateResult(
         ideas=counts.ideas,
         distinct=counts.distinct,
         threshold=threshold,
         sentences=[(sentence, count) for _key, sentence, count in learned],
-        added=len(set(keys) - before),
-        removed=len(before - set(keys)),
+        bigrams=[(_bigram_text(code), count) for code, count in frequent],
+        common_threshold=common_threshold,
+        added=len(now_learned - before),
+        removed=len(before - now_learned),
     )
     if store:
         now = timezone.now()
@@ -98,11 +124,26 @@ def campaign_learn_boilerplate(
                         campaign=campaign, key=key, sentence=sentence, holders=count, learned_at=now
                     )
                     for key, sentence, count in learned
+                ]
+                + [
+                    DuplicateBoilerplate(
+                        campaign=campaign,
+                        kind=BoilerplateKind.BIGRAM,
+                        key=code,
+                        sentence=_bigram_text(code),
+                        holders=count,
+                        learned_at=now,
+                    )
+                    for code, count in frequent
                 ],
                 batch_size=1000,
             )
         result.stored = True
     return result
+
+
+def _bigram_text(code: int) -> str:
+    return chr(code // CODE_BASE) + chr(code % CODE_BASE)
 
 
 def _texts(campaign: Campaign) -> Iterator[str]:

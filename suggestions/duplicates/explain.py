@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import zhconv
 
 from suggestions.duplicates.algorithm import (
-    _CODE_BASE,  # the 2-gram code layout the shingles use
+    CODE_BASE,  # the 2-gram code layout the shingles use
     COMMON_WEIGHT,
     WEIGHT,
     DuplicateConfig,
@@ -83,7 +83,7 @@ def _segments(text: str, other_codes: frozenset[int]) -> tuple[tuple[str, bool],
     positions = [i for i, f in enumerate(folded) if f]
     shared = [False] * len(text)
     for left, right in zip(positions, positions[1:], strict=False):
-        code = ord(folded[left][-1]) * _CODE_BASE + ord(folded[right][0])
+        code = ord(folded[left][-1]) * CODE_BASE + ord(folded[right][0])
         if code in other_codes:
             shared[left] = shared[right] = True
     runs: list[tuple[str, bool]] = []

@@ -43,6 +43,7 @@ from suggestions.duplicates.algorithm import (
 from suggestions.duplicates.index import index_lookup, index_store, stored_vectors
 from suggestions.duplicates.semantic import cosines, encode, from_bytes, to_bytes
 from suggestions.models import (
+    BoilerplateKind,
     Campaign,
     DuplicateBoilerplate,
     DuplicateMergeProposal,
@@ -90,19 +91,26 @@ def _config(
     campaign_id: int | None = None,
     version: tuple | None = None,  # part of the cache key only
 ) -> DuplicateConfig:
-    boilerplate = frozenset(
+    learned = (
         DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).values_list(
-            "sentence", flat=True
+            "kind", "key", "sentence"
         )
         if campaign_id is not None
         else ()
     )
+    boilerplate, common = set(), set()
+    for kind, key, sentence in learned:
+        if kind == BoilerplateKind.BIGRAM:
+            common.add(key)
+        else:
+            boilerplate.add(sentence)
     return DuplicateConfig(
         threshold=threshold,
         num_perm=num_perm,
         band_rows=band_rows,
         semantic_threshold=semantic,
-        boilerplate=boilerplate,
+        boilerplate=frozenset(boilerplate),
+        learned_common=frozenset(common),
     )
 
 

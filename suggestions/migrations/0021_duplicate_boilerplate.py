@@ -20,6 +20,15 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("sentence", "模板句"), ("bigram", "常见字组")],
+                        default="sentence",
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
                 ("key", models.BigIntegerField()),
                 ("sentence", models.TextField(verbose_name="句子（规范化后）")),
                 ("holders", models.PositiveIntegerField(verbose_name="含此句的金点子数")),
@@ -43,7 +52,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "重复检测模板句",
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("campaign", "key"), name="dupboiler_campaign_key"
+                        fields=("campaign", "kind", "key"), name="dupboiler_campaign_key"
                     )
                 ],
             },

@@ -13,6 +13,7 @@ from suggestions.models.core import (  # noqa: F401
     representative_q,
 )
 from suggestions.models.duplicates import (  # noqa: F401
+    BoilerplateKind,
     DuplicateAction,
     DuplicateBand,
     DuplicateBoilerplate,

@@ -227,14 +227,28 @@ class DuplicateMergeProposal(models.Model):
         return f"{self.first_id} + {self.second_id} ({self.status})"
 
 
+class BoilerplateKind(models.TextChoices):
+    SENTENCE = "sentence", _("模板句")
+    BIGRAM = "bigram", _("常见字组")
+
+
 class DuplicateBoilerplate(models.Model):
-    """A sentence many of a campaign's ideas share (a form's printed line, a template's
-    fixed line, a pasted standard opening): taken out of every idea before the near-duplicate
-    comparison. Learned by suggestions.duplicates.boilerplate, which replaces a campaign's
-    rows as a whole; read by suggestions.duplicates.services.duplicate_config."""
+    """What many of a campaign's ideas share, learned by suggestions.duplicates.boilerplate
+    (which replaces a campaign's rows as a whole) and read by
+    suggestions.duplicates.services.duplicate_config:
+
+    * a sentence (a form's printed line, a template's fixed line, a pasted standard
+      opening): taken out of every idea before the near-duplicate comparison;
+    * a 2-gram (a template's phrase, the campaign's own vocabulary): weighs as a common
+      campaign word, COMMON_WEIGHT, and is left out of the MinHash.
+    """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    # exact_key() of the sentence: unique per campaign without indexing long text.
+    kind = models.CharField(
+        _("类型"), max_length=8, choices=BoilerplateKind.choices, default=BoilerplateKind.SENTENCE
+    )
+    # A sentence's exact_key(), or a 2-gram's code: unique per campaign without indexing
+    # long text.
     key = models.BigIntegerField()
     sentence = models.TextField(_("句子（规范化后）"))
     holders = models.PositiveIntegerField(_("含此句的金点子数"))
@@ -245,7 +259,9 @@ class DuplicateBoilerplate(models.Model):
         verbose_name_plural = _("重复检测模板句")
         constraints = [
             # Also serves duplicate_config's per-check query (WHERE campaign = ?).
-            models.UniqueConstraint(fields=["campaign", "key"], name="dupboiler_campaign_key"),
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "key"], name="dupboiler_campaign_key"
+            ),
         ]
 
     def __str__(self):

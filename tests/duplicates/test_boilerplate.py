@@ -7,9 +7,11 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from suggestions.duplicates.algorithm import (
+    CODE_BASE,
     DuplicateConfig,
     MemoryIndex,
     compared_sentences,
+    count_bigrams,
     count_sentences,
     exact_key,
     group_texts,
@@ -25,7 +27,7 @@ from suggestions.duplicates.services import (
     suggestion_check_duplicates,
     suggestions_check_unchecked,
 )
-from suggestions.models import DuplicateBoilerplate, Suggestion
+from suggestions.models import BoilerplateKind, DuplicateBoilerplate, Suggestion
 from tests.duplicates.evalset_hard import build_hard_set
 
 # A WeChat template's fixed lines: long, and asking for nothing.
@@ -248,7 +250,10 @@ def test_the_command_shows_the_list_and_rebuilds_when_it_changed(templated, camp
     out = capsys.readouterr().out
     assert "8 ideas, 8 distinct texts; a sentence is boilerplate when at least 5" in out
     assert "       8  以下为留言人填写的具体内容" in out
-    assert f"{TEMPLATE_LINES} boilerplate sentences ({TEMPLATE_LINES} new, 0 no" in out
+    assert (
+        f"{TEMPLATE_LINES} boilerplate sentences and 0 common 2-grams ({TEMPLATE_LINES} new, 0 no"
+        in out
+    )
     assert "nothing stored (--dry-run)" in out
     assert not DuplicateBoilerplate.objects.exists()
 
@@ -267,3 +272,89 @@ def test_the_command_shows_the_list_and_rebuilds_when_it_changed(templated, camp
 
     call_command("learn_duplicate_boilerplate", "--campaign", campaign.slug)
     assert "The list did not change: the groups need no rebuild." in capsys.readouterr().out
+
+
+# ------------------------------------------------------- learned common 2-grams (phrases)
+
+# A generator's template around slots: no line is shared whole, so no sentence is learned,
+# but its phrases are in every idea (the demo simulator writes ideas this way).
+PHRASES = (
+    "目前{place}的{topic}还有短板，现状存在不足。建议建立长效机制并定期评估，"
+    "建议分步实施、先行试点，力争把{goal}做成晋城的亮点。"
+)
+PLACES = ["泽州路", "社区", "太行山区", "高铁站周边", "乡村", "开发区", "老城区", "红星街"]
+TOPICS = ["雨污分流", "乡村振兴", "停车管理", "营商环境", "古建筑保护", "人才引进", "养老服务"]
+GOALS = ["口袋公园", "智慧城市", "全域旅游", "健身步道", "农产品品牌", "夜间经济"]
+
+
+def phrase_texts(count=120, seed=7):
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        if texts and rng.random() < 0.2:
+            texts.append(rng.choice(texts))  # a resend
+        else:
+            texts.append(
+                PHRASES.format(
+                    place=rng.choice(PLACES), topic=rng.choice(TOPICS), goal=rng.choice(GOALS)
+                )
+            )
+    return texts
+
+
+def learned_common(texts, share=0.10):
+    distinct, used = count_bigrams(texts, DuplicateConfig())
+    return frozenset(code for code, n in used.items() if n >= max(20, share * distinct))
+
+
+def test_learned_common_2grams_keep_ideas_in_one_phrase_template_apart():
+    texts = phrase_texts()
+    common = learned_common(texts)
+    assert any(chr(code // CODE_BASE) + chr(code % CODE_BASE) == "短板" for code in common)
+
+    without = group_texts(texts, DuplicateConfig()).representative
+    with_it = group_texts(texts, DuplicateConfig(learned_common=common)).representative
+
+    def wrong_pairs(representative):
+        # Different texts (other place, topic or goal) in one group.
+        return sum(
+            1
+            for i in range(len(texts))
+            for j in range(i)
+            if representative[i] == representative[j] and texts[i] != texts[j]
+        )
+
+    assert wrong_pairs(without) > 3 * wrong_pairs(with_it)
+    for i, text in enumerate(texts):  # every resend still joins its original's group
+        first = texts.index(text)
+        assert with_it[i] == with_it[first]
+
+
+def test_both_paths_agree_with_learned_common_2grams():
+    texts = phrase_texts(seed=11)
+    config = DuplicateConfig(learned_common=learned_common(texts))
+    index = MemoryIndex(config)
+    incremental = [index.add(text) for text in texts]
+    assert incremental == group_texts(texts, config).representative.tolist()
+
+
+@override_settings(DUPLICATES_BOILERPLATE_MIN_IDEAS=20, DUPLICATES_COMMON_SHARE=0.10)
+def test_learning_stores_common_2grams_and_a_check_uses_them(make_idea, campaign):
+    texts = phrase_texts(count=60, seed=3)
+    for text in texts:
+        make_idea(text)
+
+    result = campaign_learn_boilerplate(campaign=campaign)
+
+    assert not result.sentences  # no line is shared whole
+    learned = dict(result.bigrams)
+    assert "短板" in learned and "亮点" in learned
+    assert "泽州" not in learned  # a slot's words are not in enough ideas
+    assert result.common_threshold == 20
+    assert all(count >= 20 for count in learned.values())
+    stored = DuplicateBoilerplate.objects.filter(campaign=campaign, kind=BoilerplateKind.BIGRAM)
+    assert sorted(stored.values_list("sentence", flat=True)) == sorted(learned)
+    config = duplicate_config(campaign.pk)
+    assert config.learned_common == frozenset(stored.values_list("key", flat=True))
+    assert config.learned_common <= config.common_set
+    assert not config.boilerplate

@@ -42,9 +42,15 @@ class Command(BaseCommand):
         )
         for sentence, holders in result.sentences:
             self.stdout.write(f"{holders:8d}  {sentence}")
+        self.stdout.write(
+            f"{len(result.bigrams)} 2-grams used by at least {result.common_threshold} distinct "
+            "ideas weigh as common words from now on: "
+            + " ".join(f"{bigram}({count})" for bigram, count in result.bigrams[:40])
+            + (" …" if len(result.bigrams) > 40 else "")
+        )
         summary = (
-            f"{len(result.sentences)} boilerplate sentences "
-            f"({result.added} new, {result.removed} no longer boilerplate)"
+            f"{len(result.sentences)} boilerplate sentences and {len(result.bigrams)} common "
+            f"2-grams ({result.added} new, {result.removed} no longer learned)"
         )
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"{summary}; nothing stored (--dry-run)."))
