@@ -467,6 +467,17 @@ def boilerplate_threshold(distinct: int, min_ideas: int, share: float) -> int:
     return max(min_ideas, int(np.ceil(share * distinct)))
 
 
+def learn_common(
+    texts: Sequence[str], config: DuplicateConfig, *, min_ideas: int = 20, share: float = 0.10
+) -> frozenset[int]:
+    """The 2-gram codes at least ``boilerplate_threshold(distinct, min_ideas, share)``
+    distinct ideas use, counted without ``config.boilerplate``, as the portal learns them;
+    ``DuplicateConfig(learned_common=…)`` then weighs them as common words."""
+    distinct, used = count_bigrams(texts, config)
+    threshold = boilerplate_threshold(distinct, min_ideas, share)
+    return frozenset(code for code, count in used.items() if count >= threshold)
+
+
 def learn_boilerplate(
     texts: Sequence[str], config: DuplicateConfig, *, min_ideas: int = 20, share: float = 0.005
 ) -> dict[str, int]:

@@ -3,7 +3,12 @@
 .venv/bin/python -m tests.duplicates.measure_hard
 """
 
-from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, learn_boilerplate
+from suggestions.duplicates.algorithm import (
+    DuplicateConfig,
+    group_texts,
+    learn_boilerplate,
+    learn_common,
+)
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.evalset_hard import build_hard_set
 from tests.duplicates.scoring import score_grouping
@@ -45,12 +50,31 @@ def templates():
     items = build_hard_set(templates=True)
     texts = [item["text"] for item in items]
     learned = learn_boilerplate(texts, DuplicateConfig())
+    old = build_eval_set()
+    old_texts = [item["text"] for item in old]
+    for label, config in [
+        ("first set", DuplicateConfig()),
+        (
+            "first set, its own common 2-grams learned",
+            DuplicateConfig(learned_common=learn_common(old_texts, DuplicateConfig())),
+        ),
+    ]:
+        score = score_grouping(old, group_texts(old_texts, config).representative.tolist())
+        kinds = " ".join(f"{k}={v:.3f}" for k, v in sorted(score["recall_by_kind"].items()))
+        print(f"{label}: precision={score['precision']:.4f} {kinds}")
     print(f"\nhard set with templates: {len(items)} ideas; {len(learned)} sentences learned:")
     for sentence, holders in sorted(learned.items(), key=lambda row: (-row[1], row[0])):
         print(f"  {holders:4d} {sentence}")
+    sentences = DuplicateConfig(boilerplate=frozenset(learned))
+    common = learn_common(texts, sentences)
+    print(f"  and {len(common)} common 2-grams (used by at least 10 % of the distinct ideas)")
     for label, config in [
         ("without boilerplate", DuplicateConfig()),
-        ("with the learned boilerplate", DuplicateConfig(boilerplate=frozenset(learned))),
+        ("with the learned sentences only", sentences),
+        (
+            "with the learned sentences and common 2-grams",
+            DuplicateConfig(boilerplate=frozenset(learned), learned_common=common),
+        ),
     ]:
         score = score_hard(items, group_texts(texts, config).representative.tolist())
         rec = " ".join(f"{k}={v:.2f}" for k, v in score["recall"].items())
