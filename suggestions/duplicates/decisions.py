@@ -15,12 +15,8 @@ from django.utils.translation import gettext as _
 
 from suggestions.common import rules
 from suggestions.common.rules import Actor
-from suggestions.duplicates.algorithm import (
-    normalise,
-    shingles,
-    similarity,
-)
-from suggestions.duplicates.services import comparable_text, duplicate_config
+from suggestions.duplicates.algorithm import similarity
+from suggestions.duplicates.services import compared_shingles, duplicate_config
 from suggestions.models import (
     DuplicateAction,
     DuplicateDecision,
@@ -168,14 +164,15 @@ def _with_members(chosen: list[Suggestion]) -> list[Suggestion]:
 
 
 def _apply_merge(chosen: list[Suggestion], target: int) -> None:
-    config = duplicate_config()
-    target_text = Suggestion.objects.values_list("content", flat=True).get(pk=target)
-    target_shingles = shingles(normalise(comparable_text(target_text)), config)
+    target_text, campaign_id = Suggestion.objects.values_list("content", "campaign_id").get(
+        pk=target
+    )
+    config = duplicate_config(campaign_id)  # with the campaign's learned boilerplate
+    target_shingles = compared_shingles(target_text, config)
     leaders = [s.pk for s in chosen if s.duplicate_of_id == s.pk]
     Suggestion.objects.filter(duplicate_of_id__in=leaders).update(duplicate_of_id=target)
     for suggestion in chosen:
-        sim = similarity(shingles(normalise(comparable_text(suggestion.content)), config),
-                         target_shingles)  # fmt: skip
+        sim = similarity(compared_shingles(suggestion.content, config), target_shingles)
         Suggestion.objects.filter(pk=suggestion.pk).update(
             duplicate_of_id=target, duplicate_similarity=round(sim, 4)
         )
@@ -213,14 +210,14 @@ def _apply_represent(suggestion: Suggestion) -> None:
     before = suggestion.duplicate_of_id
     if before is None or before == suggestion.pk:
         return
-    config = duplicate_config()
-    leader = shingles(normalise(comparable_text(suggestion.content)), config)
+    config = duplicate_config(suggestion.campaign_id)  # with the campaign's learned boilerplate
+    leader = compared_shingles(suggestion.content, config)
     for pk, content in (
         Suggestion.objects.filter(duplicate_of_id=before)
         .exclude(pk=suggestion.pk)
         .values_list("pk", "content")
     ):
-        sim = similarity(shingles(normalise(comparable_text(content)), config), leader)
+        sim = similarity(compared_shingles(content, config), leader)
         Suggestion.objects.filter(pk=pk).update(
             duplicate_of_id=suggestion.pk, duplicate_similarity=round(sim, 4)
         )

@@ -203,6 +203,11 @@ def duplicate_checks_lock(campaign_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, campaign_id])
 
 
+def compared_shingles(content: str, config: DuplicateConfig) -> Shingles:
+    """An idea's 2-grams, terms and asks as the rule compares them (boilerplate left out)."""
+    return _features(content, config)[2]
+
+
 def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Shingles]:
     """The idea's normalised sentences, its normalised text (the exact key's, boilerplate
     included) and its 2-grams, terms and asks (boilerplate left out)."""
