@@ -47,7 +47,7 @@ import hashlib
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -1169,67 +1169,60 @@ def _band_candidates(
     n: int,
     config: DuplicateConfig,
     chunk: int,
-    max_pairs: int = 1_000_000,
 ) -> tuple[np.ndarray, int]:
     """Unique (earlier * n + later) pairs sharing a band key whose signatures agree,
     and the number of band collisions looked at.
 
-    One band at a time, and within a band at most ``max_pairs`` pairs at a time, each
-    checked for agreement before the next is made: the collisions themselves (about
-    260 million at 1,000,000 ideas of a small vocabulary) are never all held at once.
+    One band at a time, and each slice of a band's pairs checked for agreement before the
+    next is made: the collisions themselves (about 260 million at 1,000,000 ideas of a
+    small vocabulary) are never all held at once.
     """
     docs = np.flatnonzero(has_bands)
     kept, collisions = [np.zeros(0, dtype=np.int64)], 0
-    if not len(docs):
-        return kept[0], 0
     for band in range(bkeys.shape[1]):
-        packed = np.sort((bkeys[docs, band] << np.int64(23)) | docs)
-        flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
-        del packed
-        new_run = np.ones(len(flat_keys), dtype=bool)
-        new_run[1:] = flat_keys[1:] != flat_keys[:-1]
-        del flat_keys
-        run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(new_run)), 0))
-        earlier_count = np.arange(len(new_run)) - run_start  # earlier members of my run
-        ends = np.cumsum(earlier_count)
-        collisions += int(ends[-1])
-        # Slices of consecutive docs whose pairs number at most max_pairs (a single
-        # doc with more earlier partners is a slice of its own).
-        begin = 0
-        while begin < len(earlier_count):
-            base = int(ends[begin - 1]) if begin else 0
-            end = max(int(np.searchsorted(ends, base + max_pairs, side="right")), begin + 1)
-            counts = earlier_count[begin:end]
-            total = int(counts.sum())
-            if total:
-                later = np.repeat(flat_docs[begin:end], counts)
-                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-                earlier = flat_docs[np.repeat(run_start[begin:end], counts) + offsets]
-                kept.append(_agreeing_pairs(earlier * n + later, sig, n, config, chunk))
-                del later, offsets, earlier
-            begin = end
-    return _sorted_unique(np.concatenate(kept)), collisions
+        for pairs in _run_pairs(bkeys[docs, band], docs, n):
+            collisions += len(pairs)
+            kept.append(_agreeing_pairs(pairs, sig, n, config, chunk))
+    pairs = np.concatenate(kept)
+    del kept
+    pairs.sort()  # in place: one copy of the agreeing pairs fewer at the peak
+    return pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs, collisions
 
 
 def _bucket_pairs_flat(keys: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
     """Unique (earlier, later) pairs of docs sharing a key (keys < 2**40, docs < 2**23)."""
+    return _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *_run_pairs(keys, docs, n)]))
+
+
+def _run_pairs(
+    keys: np.ndarray, docs: np.ndarray, n: int, max_pairs: int = 1_000_000
+) -> Iterator[np.ndarray]:
+    """Every (earlier * n + later) pair of docs sharing a key (keys < 2**40, docs < 2**23),
+    in slices of at most ``max_pairs`` (a doc with more earlier partners is a slice of its
+    own); a pair sharing several keys comes once per key."""
     if not len(docs):
-        return np.zeros(0, dtype=np.int64)
+        return
     packed = np.sort((keys << np.int64(23)) | docs)
     flat_keys, flat_docs = packed >> np.int64(23), packed & np.int64(2**23 - 1)
     del packed
     new_run = np.ones(len(flat_keys), dtype=bool)
     new_run[1:] = flat_keys[1:] != flat_keys[:-1]
-    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(flat_keys)), 0))
-    earlier_count = np.arange(len(flat_keys)) - run_start  # earlier members of my run
-    total = int(earlier_count.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    later = np.repeat(flat_docs, earlier_count)
-    # Offsets 0..count-1 within each run, added to the run's start.
-    offsets = np.arange(total) - np.repeat(np.cumsum(earlier_count) - earlier_count, earlier_count)
-    earlier = flat_docs[np.repeat(run_start, earlier_count) + offsets]
-    return _sorted_unique(earlier * n + later)
+    del flat_keys
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(new_run)), 0))
+    earlier_count = np.arange(len(new_run)) - run_start  # earlier members of my run
+    ends = np.cumsum(earlier_count)
+    begin = 0
+    while begin < len(earlier_count):
+        base = int(ends[begin - 1]) if begin else 0
+        end = max(int(np.searchsorted(ends, base + max_pairs, side="right")), begin + 1)
+        counts = earlier_count[begin:end]
+        total = int(counts.sum())
+        if total:
+            later = np.repeat(flat_docs[begin:end], counts)
+            # Offsets 0..count-1 within each run, added to the run's start.
+            offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            yield flat_docs[np.repeat(run_start[begin:end], counts) + offsets] * n + later
+        begin = end
 
 
 def _agreeing_pairs(

@@ -11,7 +11,7 @@ command ``learn_duplicate_boilerplate`` does when the list changed).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from suggestions.duplicates.algorithm import (
     CODE_BASE,
-    DuplicateConfig,
     boilerplate_threshold,
     count_bigrams,
     count_sentences,
@@ -84,12 +83,7 @@ def campaign_learn_boilerplate(
     )
     # 2-grams are counted on the texts without the sentences just learned: a template's
     # lines are out of the comparison already, its phrases around the slots are not.
-    without = DuplicateConfig(
-        threshold=config.threshold,
-        num_perm=config.num_perm,
-        band_rows=config.band_rows,
-        boilerplate=frozenset(sentence for _key, sentence, _count in learned),
-    )
+    without = replace(config, boilerplate=frozenset(sentence for _key, sentence, _count in learned))
     distinct, used = count_bigrams(_texts(campaign), without)
     common_threshold = boilerplate_threshold(
         distinct, settings.DUPLICATES_BOILERPLATE_MIN_IDEAS, settings.DUPLICATES_COMMON_SHARE
