@@ -6,8 +6,9 @@
 Makes N short Chinese ideas (deterministic) with planted duplicates, then measures:
   1. the vectorised grouping alone (time, peak memory of a child process, recall on
      planted duplicates);
-  2. with a database: loading them as one campaign, `manage.py find_duplicates` twice (time
-     and peak memory of that process, which it prints): from no groups, so that every
+  2. with a database: loading them as one campaign, `manage.py find_duplicates` twice (time,
+     peak memory of that process, which it prints, and of its process tree, normalising
+     workers included): from no groups, so that every
      idea's group is written, then again, with nothing to write; the index's size on disk
      (PostgreSQL); the incremental check of new ideas against the full campaign (p50/p95/max
      per idea), and the semantic stage's sentence encoding of each on its own.
@@ -23,6 +24,7 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -287,16 +289,46 @@ def database_part(n, probes):
 
 
 def _rebuild():
-    """Run find_duplicates in its own process: wall time, and the peak memory it prints."""
+    """Run find_duplicates in its own process: wall time, the peak memory it prints, and
+    the peak of its whole process tree (with its normalising workers), sampled every
+    0.1 s from /proc (Linux)."""
     started = time.perf_counter()
-    run = subprocess.run(
-        [sys.executable, "manage.py", "find_duplicates", "--campaign", "bench-duplicates"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    seconds = time.perf_counter() - started
-    print(run.stdout, flush=True)
-    peak = re.search(r"peak memory (\d+) MB", run.stdout)
-    return {"seconds_wall": round(seconds, 1), "peak_rss_mb": int(peak.group(1)) if peak else None}
+    with tempfile.TemporaryFile("w+") as out:
+        run = subprocess.Popen(
+            [sys.executable, "manage.py", "find_duplicates", "--campaign", "bench-duplicates"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        tree_peak = 0
+        while run.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss_kb(run.pid))
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read()
+    print(stdout, flush=True)
+    if run.returncode:
+        raise SystemExit("find_duplicates failed")
+    peak = re.search(r"peak memory (\d+) MB", stdout)
+    return {
+        "seconds_wall": round(seconds, 1),
+        "peak_rss_mb": int(peak.group(1)) if peak else None,
+        "peak_process_tree_rss_mb": round(tree_peak / 1024),
+    }
+
+
+def _tree_rss_kb(pid):
+    """Resident memory of a process and all its descendants, in kB (0 once it is gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
+        todo.extend(int(child) for child in children)
+    return total
 
 
 def main():

@@ -44,10 +44,13 @@ check, the rebuild and the screeners' decisions are in suggestions.duplicates.se
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
 import unicodedata
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -801,12 +804,14 @@ def group_texts(
     progress: Callable[[str], None] | None = None,
     chunk: int = 100_000,
     vectors: np.ndarray | None = None,
+    processes: int = 1,
 ) -> Grouping:
     """Group texts (already in id order) with the rule above, vectorised.
 
     ``vectors``: the texts' stored sentence vectors (n x 512 int8, a row of zeros for a
     text without one) for the semantic stage (config.semantic_threshold > 0); texts
-    without a vector take no part in it.
+    without a vector take no part in it. ``processes``: how many worker processes
+    normalise the texts (the same groups whatever the number).
 
     Memory stays O(number of 2-grams + candidate pairs): no Python object per pair.
     """
@@ -814,7 +819,7 @@ def group_texts(
     n = len(texts)
     if n >= 2**22:
         raise ValueError("group_texts packs positions into 22 bits; split the campaign.")
-    shingled = _shingle_all(texts, config, say)
+    shingled = _shingle_all(texts, config, say, processes)
     keys, earliest = shingled.exact_keys, shingled.earliest
     sentence_docs, sentence_keys_flat = shingled.sentence_docs, shingled.sentence_keys
     sig, distinct = shingled.signatures, shingled.distinct
@@ -1066,7 +1071,69 @@ class _Shingled:
 _BLOCK = 20_000  # texts normalised and shingled at a time
 
 
-def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingled:
+def _normalise_block(
+    texts: Sequence[str], config: DuplicateConfig
+) -> tuple[array, list[str], array, array]:
+    """The per-text part of _shingle_all for one block (plain Python, the larger part of
+    the time): the exact keys, the compared texts, and the sentence keys as (position in
+    the block, key) pairs."""
+    exact_keys, compared_texts, key_docs, key_values = array("q"), [], array("q"), array("q")
+    for position, raw in enumerate(texts):
+        sentences = normalised_sentences(raw, drop_greetings=config.drop_greetings)
+        text = "".join(sentences)
+        exact_keys.append(exact_key(text))  # the whole text: boilerplate included
+        compared = compared_sentences(sentences, config)
+        compared_texts.append(text if compared is sentences else "".join(compared))
+        mine = sentence_keys(sentences, config)
+        if mine:
+            key_values.extend(mine)
+            key_docs.extend([position] * len(mine))
+    return exact_keys, compared_texts, key_docs, key_values
+
+
+_worker_config: DuplicateConfig | None = None
+
+
+def _start_worker(config: DuplicateConfig) -> None:
+    global _worker_config
+    _worker_config = config
+
+
+def _normalise_in_worker(texts: Sequence[str]) -> tuple[array, list[str], array, array]:
+    assert _worker_config is not None  # noqa: S101 - set by the pool's initializer
+    return _normalise_block(texts, _worker_config)
+
+
+def _normalised_blocks(
+    texts: Sequence[str], config: DuplicateConfig, processes: int
+) -> Iterator[tuple[array, list[str], array, array]]:
+    """_normalise_block of each block of _BLOCK texts, in order; with ``processes`` > 1 and
+    more than one block, in that many worker processes while the caller works on the
+    blocks already done. At most two blocks per process are in flight, so the texts are
+    not all copied at once."""
+    starts = range(0, len(texts), _BLOCK)
+    if processes <= 1 or len(starts) <= 1:
+        for start in starts:
+            yield _normalise_block(texts[start : start + _BLOCK], config)
+        return
+    # "spawn": a fresh interpreter with only this module, not a copy of the caller (a
+    # forked Django process would share its database connections and count its memory).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_start_worker, initargs=(config,)
+    ) as pool:
+        pending: deque[Future] = deque()
+        for start in starts:
+            pending.append(pool.submit(_normalise_in_worker, list(texts[start : start + _BLOCK])))
+            if len(pending) >= 2 * processes:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _shingle_all(
+    texts: Sequence[str], config: DuplicateConfig, say, processes: int = 1
+) -> _Shingled:
     """Normalise, shingle and MinHash the texts a block at a time.
 
     Normalised strings and per-block temporaries are dropped as each block is done; a
@@ -1090,19 +1157,13 @@ def _shingle_all(texts: Sequence[str], config: DuplicateConfig, say) -> _Shingle
     exact_keys = np.zeros(n, dtype=np.int64)
     # (doc, sentence key) pairs, packed 8 bytes each rather than as Python ints.
     sentence_doc_parts, sentence_key_parts = array("q"), array("q")
-    for start in range(0, n, _BLOCK):
+    blocks = _normalised_blocks(texts, config, processes)
+    for start, (block_keys, block, key_docs, key_values) in zip(
+        range(0, n, _BLOCK), blocks, strict=True
+    ):
         stop = min(start + _BLOCK, n)
-        block, block_keys = [], array("q")
-        for position in range(start, stop):
-            sentences = normalised_sentences(texts[position], drop_greetings=config.drop_greetings)
-            text = "".join(sentences)
-            block_keys.append(exact_key(text))  # the whole text: boilerplate included
-            compared = compared_sentences(sentences, config)
-            block.append(text if compared is sentences else "".join(compared))
-            mine = sentence_keys(sentences, config)
-            if mine:
-                sentence_key_parts.extend(mine)
-                sentence_doc_parts.extend([position] * len(mine))
+        sentence_key_parts.extend(key_values)
+        sentence_doc_parts.extend(start + doc for doc in key_docs)
         exact_keys[start:stop] = np.frombuffer(block_keys, dtype=np.int64)
         # UTF-32 code points, pairs within a text, unique (doc, code) sorted by doc, code.
         lengths = np.fromiter((len(s) for s in block), dtype=np.int64, count=len(block))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 
 from suggestions.duplicates.algorithm import Grouping, group_texts
@@ -78,7 +79,11 @@ def campaign_rebuild_duplicates(
     vectors = _stored_vectors(campaign, ids)
     say(f"{int(vectors.any(axis=1).sum())} stored sentence vectors read")
     grouping = group_texts(
-        texts, config, progress=say, vectors=vectors if config.compares_meaning else None
+        texts,
+        config,
+        progress=say,
+        vectors=vectors if config.compares_meaning else None,
+        processes=settings.DUPLICATES_REBUILD_PROCESSES,
     )
     del texts
     representative_ids = ids[grouping.representative]
@@ -237,31 +242,20 @@ def _write_index(
     over a million entries again took a quarter of such a rebuild (docs/duplicates.md).
     """
     entries = _IndexEntries(campaign_id, ids, grouping, vectors)
-    if keys_in_arrays():
-        stored_ids, stored_digests = _stored_digests(campaign_id)
-        digests = np.fromiter(
-            (_digest(entry) for entry in entries.all()), dtype=np.int64, count=len(ids)
-        )
-        same = np.zeros(len(ids), dtype=bool)
-        if len(stored_ids):
-            at = np.minimum(np.searchsorted(stored_ids, ids), len(stored_ids) - 1)
-            same = (stored_ids[at] == ids) & (stored_digests[at] == digests)
-        changed = np.flatnonzero(~same)
-        # Entries of ideas not in this rebuild (arrived since its read; checked again
-        # after it) are removed with the changed ones.
-        others = stored_ids[~np.isin(stored_ids, ids)]
-        if len(changed) + len(others) <= len(ids) * REWRITE_INDEX_SHARE:
-            say(f"index: {len(changed)} of {len(ids)} entries differ, only those rewritten")
-            table = DuplicateSignature._meta.db_table
-            removed = np.concatenate([ids[changed], others]).tolist()
-            with connection.cursor() as cursor:
-                for start in range(0, len(removed), _CHUNK):
-                    cursor.execute(
-                        f"DELETE FROM {table} WHERE suggestion_id = ANY(%s)",  # noqa: S608
-                        [removed[start : start + _CHUNK]],
-                    )
-            _bulk_insert(table, _SIGNATURE_COLUMNS, map(_copy_row, entries.at(changed)))
-            return len(changed)
+    differing = _differing_entries(campaign_id, ids, entries) if keys_in_arrays() else None
+    if differing is not None:
+        changed, others = differing
+        say(f"index: {len(changed)} of {len(ids)} entries differ, only those rewritten")
+        table = DuplicateSignature._meta.db_table
+        removed = np.concatenate([ids[changed], others]).tolist()
+        with connection.cursor() as cursor:
+            for start in range(0, len(removed), _CHUNK):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE suggestion_id = ANY(%s)",  # noqa: S608
+                    [removed[start : start + _CHUNK]],
+                )
+        _bulk_insert(table, _SIGNATURE_COLUMNS, map(_copy_row, entries.at(changed)))
+        return len(changed)
     _remove_index(campaign_id)
     say("old index removed")
     with _indexes_rebuilt_after([DuplicateSignature, DuplicateBand], say):
@@ -282,6 +276,29 @@ def _write_index(
             )
         say("index rows copied")
     return len(ids)
+
+
+def _differing_entries(
+    campaign_id: int, ids: np.ndarray, entries: _IndexEntries
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(positions of the entries to write, ids of other stored entries to remove), or None
+    when more than REWRITE_INDEX_SHARE of the index would be written."""
+    stored_ids, stored_digests = _stored_digests(campaign_id)
+    most = len(ids) * REWRITE_INDEX_SHARE
+    if len(stored_ids) < len(ids) - most:
+        return None  # too many missing: no need to compare (the first rebuild, say)
+    digests = np.fromiter(
+        (_digest(entry) for entry in entries.all()), dtype=np.int64, count=len(ids)
+    )
+    same = np.zeros(len(ids), dtype=bool)
+    if len(stored_ids):
+        at = np.minimum(np.searchsorted(stored_ids, ids), len(stored_ids) - 1)
+        same = (stored_ids[at] == ids) & (stored_digests[at] == digests)
+    changed = np.flatnonzero(~same)
+    # Entries of ideas not in this rebuild (arrived since its read; they are checked again
+    # after it) go with the changed ones.
+    others = stored_ids[~np.isin(stored_ids, ids)]
+    return (changed, others) if len(changed) + len(others) <= most else None
 
 
 _SIGNATURE_COLUMNS = [
@@ -367,16 +384,19 @@ def _digest(entry: _Entry) -> int:
 def _stored_digests(campaign_id: int) -> tuple[np.ndarray, np.ndarray]:
     """The campaign's stored entries as (sorted ids, digests as _digest makes them)."""
     table = DuplicateSignature._meta.db_table
-    buffer = io.StringIO()
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            "COPY (SELECT suggestion_id, ('x' || left(md5(minhash || coalesce(vector, "  # noqa: S608
-            "''::bytea) || convert_to(concat_ws('|', exact_key, keys, semantic_match), "
-            f"'UTF8')), 16))::bit(64)::bigint FROM {table} WHERE campaign_id = "
-            f"{int(campaign_id)} ORDER BY suggestion_id) TO STDOUT",
-            buffer,
+    found = array("q")
+    # A server-side cursor: a million rows arrive in batches, not as one list of tuples.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            "SELECT suggestion_id, ('x' || left(md5(minhash || coalesce(vector, ''::bytea) "  # noqa: S608
+            "|| convert_to(concat_ws('|', exact_key, keys, semantic_match), 'UTF8')), 16))"
+            f"::bit(64)::bigint FROM {table} WHERE campaign_id = %s ORDER BY suggestion_id",
+            [campaign_id],
         )
-    values = np.array(list(map(int, buffer.getvalue().split())), dtype=np.int64).reshape(-1, 2)
+        while rows := cursor.fetchmany(_CHUNK):
+            for row in rows:
+                found.extend(row)
+    values = np.frombuffer(found, dtype=np.int64).reshape(-1, 2)
     return values[:, 0].copy(), values[:, 1].copy()
 
 

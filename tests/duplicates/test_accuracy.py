@@ -57,3 +57,30 @@ def simulate_incremental(texts, config):
 def test_the_vectorised_rebuild_gives_the_same_groups_as_the_per_idea_rule(labelled, grouped):
     texts = [item["text"] for item in labelled]
     assert simulate_incremental(texts, DuplicateConfig()) == grouped.representative.tolist()
+
+
+def test_normalising_in_worker_processes_gives_the_same_grouping(labelled, grouped, monkeypatch):
+    """Blocks of 300 texts, two worker processes, results taken in order: every array the
+    rebuild writes is the same as normalised in one process."""
+    import numpy as np
+
+    import suggestions.duplicates.algorithm as algorithm
+
+    monkeypatch.setattr(algorithm, "_BLOCK", 300)  # several blocks in flight
+    texts = [item["text"] for item in labelled]
+    one = group_texts(texts, DuplicateConfig())
+    two = group_texts(texts, DuplicateConfig(), processes=2)
+
+    assert one.representative.tolist() == grouped.representative.tolist()
+    for name in (
+        "representative",
+        "similarity",
+        "exact_keys",
+        "signatures",
+        "band_keys",
+        "has_bands",
+        "sentence_docs",
+        "sentence_keys",
+        "proposals",
+    ):
+        assert np.array_equal(getattr(one, name), getattr(two, name), equal_nan=True), name

@@ -27,6 +27,15 @@ class Command(BaseCommand):
         usage = resource.getrusage(resource.RUSAGE_SELF)
         peak_mb = usage.ru_maxrss / 1024
         cpu = usage.ru_utime + usage.ru_stime
+        # The normalising worker processes, if any (the largest of them; they are gone by
+        # the time the grouping's own peak comes).
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        helpers = (
+            f" (normalising processes: {workers.ru_maxrss / 1024:.0f} MB each at most, "
+            f"{workers.ru_utime + workers.ru_stime:.1f}s CPU)"
+            if workers.ru_maxrss
+            else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.ideas} ideas -> {result.groups} groups "
@@ -35,6 +44,6 @@ class Command(BaseCommand):
                 f"{result.merge_proposals} merge proposals pending; "
                 f"{result.decisions_replayed} decisions replayed; "
                 f"{time.perf_counter() - started:.1f}s ({cpu:.1f}s CPU in this process), "
-                f"peak memory {peak_mb:.0f} MB"
+                f"peak memory {peak_mb:.0f} MB{helpers}"
             )
         )
