@@ -1099,9 +1099,9 @@ def _start_worker(config: DuplicateConfig) -> None:
     _worker_config = config
 
 
-def _normalise_in_worker(texts: Sequence[str]) -> tuple[array, list[str], array, array]:
+def _normalise_in_worker(encoded: list[bytes]) -> tuple[array, list[str], array, array]:
     assert _worker_config is not None  # noqa: S101 - set by the pool's initializer
-    return _normalise_block(texts, _worker_config)
+    return _normalise_block([text.decode() for text in encoded], _worker_config)
 
 
 def _normalised_blocks(
@@ -1124,7 +1124,10 @@ def _normalised_blocks(
     ) as pool:
         pending: deque[Future] = deque()
         for start in starts:
-            pending.append(pool.submit(_normalise_in_worker, list(texts[start : start + _BLOCK])))
+            # Sent as bytes: pickling a str caches its UTF-8 copy inside the caller's
+            # string, which stays for as long as the texts do (300 MB at 1,000,000).
+            block = [text.encode() for text in texts[start : start + _BLOCK]]
+            pending.append(pool.submit(_normalise_in_worker, block))
             if len(pending) >= 2 * processes:
                 yield pending.popleft().result()
         while pending:

@@ -27,15 +27,11 @@ class Command(BaseCommand):
         usage = resource.getrusage(resource.RUSAGE_SELF)
         peak_mb = usage.ru_maxrss / 1024
         cpu = usage.ru_utime + usage.ru_stime
-        # The normalising worker processes, if any (the largest of them; they are gone by
-        # the time the grouping's own peak comes).
+        # The normalising worker processes' CPU. (Their ru_maxrss is no measure of them:
+        # it counts the moment between fork and exec, a copy of this process.)
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-        helpers = (
-            f" (normalising processes: {workers.ru_maxrss / 1024:.0f} MB each at most, "
-            f"{workers.ru_utime + workers.ru_stime:.1f}s CPU)"
-            if workers.ru_maxrss
-            else ""
-        )
+        workers_cpu = workers.ru_utime + workers.ru_stime
+        helpers = f" + {workers_cpu:.1f}s in normalising processes" if workers_cpu else ""
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.ideas} ideas -> {result.groups} groups "
@@ -43,7 +39,7 @@ class Command(BaseCommand):
                 f"{result.candidate_pairs} candidate pairs; "
                 f"{result.merge_proposals} merge proposals pending; "
                 f"{result.decisions_replayed} decisions replayed; "
-                f"{time.perf_counter() - started:.1f}s ({cpu:.1f}s CPU in this process), "
-                f"peak memory {peak_mb:.0f} MB{helpers}"
+                f"{time.perf_counter() - started:.1f}s ({cpu:.1f}s CPU in this process{helpers}), "
+                f"peak memory {peak_mb:.0f} MB"
             )
         )
