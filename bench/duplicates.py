@@ -13,7 +13,8 @@ Makes N short Chinese ideas (deterministic) with planted duplicates, then measur
      (PostgreSQL); the incremental check of new ideas against the full campaign (p50/p95/max
      per idea), and the semantic stage's sentence encoding of each on its own.
      The database must exist (createdb); it is migrated and its bench campaign replaced.
-     Without DATABASE_URL only part 1 runs.
+     ``--keep-groups`` reuses a campaign already loaded and grouped by an earlier run and
+     skips the first rebuild. Without DATABASE_URL only part 1 runs.
 """
 
 import argparse
@@ -176,7 +177,7 @@ def index_size_mb(connection):
     return sizes
 
 
-def database_part(n, probes):
+def database_part(n, probes, keep_groups=False):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jincheng_portal.settings")
     import django
 
@@ -226,18 +227,20 @@ def database_part(n, probes):
                 Suggestion.objects.bulk_create(batch)
                 batch = []
         Suggestion.objects.bulk_create(batch)
-    # Measure a rebuild from scratch: no groups, no index rows.
-    from suggestions.models import DuplicateBand, DuplicateSignature
+    first = None
+    if not keep_groups or existing != n:
+        # Measure a rebuild from scratch: no groups, no index rows.
+        from suggestions.models import DuplicateBand, DuplicateSignature
 
-    DuplicateBand.objects.filter(campaign=campaign)._raw_delete("default")
-    DuplicateSignature.objects.filter(campaign=campaign)._raw_delete("default")
-    Suggestion.objects.filter(campaign=campaign).update(
-        duplicate_of=None, duplicate_similarity=None
-    )
-    connection.close()
+        DuplicateBand.objects.filter(campaign=campaign)._raw_delete("default")
+        DuplicateSignature.objects.filter(campaign=campaign)._raw_delete("default")
+        Suggestion.objects.filter(campaign=campaign).update(
+            duplicate_of=None, duplicate_similarity=None
+        )
+        connection.close()
 
-    print("full rebuild: manage.py find_duplicates --campaign bench-duplicates", flush=True)
-    first = _rebuild()
+        print("full rebuild: manage.py find_duplicates --campaign bench-duplicates", flush=True)
+        first = _rebuild()
     index_mb = index_size_mb(connection)
     print("the same rebuild again (every group already right: nothing to write)", flush=True)
     second = _rebuild()
@@ -337,6 +340,10 @@ def main():
     parser.add_argument("--probes", type=int, default=500)
     parser.add_argument("--pure-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--skip-pure", action="store_true")
+    parser.add_argument(
+        "--keep-groups", action="store_true",
+        help="campaign already loaded and grouped: skip the rebuild that writes every group",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.pure_child:
         pure_rebuild(args.ideas)
@@ -352,7 +359,7 @@ def main():
         print(out, flush=True)
     if os.environ.get("DATABASE_URL"):
         print(f"2. database: {args.ideas} ideas, {args.probes} incremental checks", flush=True)
-        print(json.dumps(database_part(args.ideas, args.probes), indent=1), flush=True)
+        print(json.dumps(database_part(args.ideas, args.probes, args.keep_groups), indent=1), flush=True)
     else:
         print("2. skipped: set DATABASE_URL to measure the rebuild command and the check")
     print("load average at end:", " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
