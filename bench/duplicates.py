@@ -359,7 +359,8 @@ def main():
         print(out, flush=True)
     if os.environ.get("DATABASE_URL"):
         print(f"2. database: {args.ideas} ideas, {args.probes} incremental checks", flush=True)
-        print(json.dumps(database_part(args.ideas, args.probes, args.keep_groups), indent=1), flush=True)
+        figures = database_part(args.ideas, args.probes, args.keep_groups)
+        print(json.dumps(figures, indent=1), flush=True)
     else:
         print("2. skipped: set DATABASE_URL to measure the rebuild command and the check")
     print("load average at end:", " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
