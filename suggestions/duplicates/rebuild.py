@@ -287,9 +287,7 @@ def _differing_entries(
     most = len(ids) * REWRITE_INDEX_SHARE
     if len(stored_ids) < len(ids) - most:
         return None  # too many missing: no need to compare (the first rebuild, say)
-    digests = np.fromiter(
-        (_digest(entry) for entry in entries.all()), dtype=np.int64, count=len(ids)
-    )
+    digests = entries.digests()
     same = np.zeros(len(ids), dtype=bool)
     if len(stored_ids):
         at = np.minimum(np.searchsorted(stored_ids, ids), len(stored_ids) - 1)
@@ -323,6 +321,10 @@ class _Entry:
     semantic_match: bool
 
 
+# array_send of an empty bigint[]: no dimensions, no nulls, element type int8.
+_EMPTY_ARRAY = np.array([0, 0, 20], dtype=">i4").tobytes()
+
+
 class _IndexEntries:
     """The rebuilt index's entries, made one block of ideas at a time."""
 
@@ -343,6 +345,59 @@ class _IndexEntries:
         order = np.argsort(grouping.sentence_docs, kind="stable")
         self.sentence_docs = grouping.sentence_docs[order]
         self.sentence_keys = grouping.sentence_keys[order]
+
+    def digests(self) -> np.ndarray:
+        """A 64-bit digest of every entry, as _stored_digests computes it in SQL from a
+        stored one: the first 8 bytes of the MD5 of the signature, the vector (if any) and
+        the binary send format of the exact key, the keys array and the semantic flag.
+        Built a block at a time with numpy; only the MD5 is one call per entry."""
+        width = self.blobs.shape[1]
+        out = np.empty(len(self.ids), dtype=np.int64)
+        for start in range(0, len(self.ids), _CHUNK):
+            stop = min(start + _CHUNK, len(self.ids))
+            rows = stop - start
+            # (row, key) of every key of the block, sorted by row then key: band keys sort
+            # before sentence keys (see is_sentence_key), as in a stored array.
+            has = self.grouping.has_bands[start:stop]
+            bands = np.sort(self.grouping.band_keys[start:stop][has], axis=1)
+            band_rows = np.repeat(np.flatnonzero(has), bands.shape[1])
+            first, last = np.searchsorted(self.sentence_docs, [start, stop])
+            key_rows = np.concatenate([band_rows, self.sentence_docs[first:last] - start])
+            keys = np.concatenate([bands.ravel(), self.sentence_keys[first:last]])
+            order = np.lexsort((keys, key_rows))
+            key_rows, keys = key_rows[order], keys[order]
+            fresh = np.ones(len(keys), dtype=bool)  # a key once per entry, as stored
+            fresh[1:] = (key_rows[1:] != key_rows[:-1]) | (keys[1:] != keys[:-1])
+            key_rows, keys = key_rows[fresh], keys[fresh]
+            counts = np.bincount(key_rows, minlength=rows)
+            bounds = np.zeros(rows + 1, dtype=np.int64)
+            np.cumsum(counts * 12, out=bounds[1:])
+            # PostgreSQL's array_send: ndim, has-nulls, element type (int8), then the
+            # length and lower bound of the one dimension; each element as length, value.
+            element = np.empty(len(keys), dtype=[("length", ">i4"), ("value", ">i8")])
+            element["length"], element["value"] = 8, keys
+            key_bytes = element.tobytes()
+            headers = np.zeros((rows, 5), dtype=">i4")
+            headers[:, 0], headers[:, 2], headers[:, 3], headers[:, 4] = 1, 20, counts, 1
+            header_bytes = headers.tobytes()
+            blobs = self.blobs[start:stop].tobytes()
+            exact = self.grouping.exact_keys[start:stop].astype(">i8").tobytes()
+            held = self.held[start:stop].tolist()
+            semantic = self.semantic[start:stop].tolist()
+            vectors = self.vectors[start:stop]
+            counts_, bounds_ = counts.tolist(), bounds.tolist()
+            for i in range(rows):
+                header = header_bytes[i * 20 : i * 20 + 20] if counts_[i] else _EMPTY_ARRAY
+                digest = hashlib.md5(  # noqa: S324 - a change detector, not a security measure
+                    blobs[i * width : (i + 1) * width]
+                    + (vectors[i].tobytes() if held[i] else b"")
+                    + exact[i * 8 : i * 8 + 8]
+                    + header
+                    + key_bytes[bounds_[i] : bounds_[i + 1]]
+                    + (b"\x01" if semantic[i] else b"\x00")
+                ).digest()
+                out[start + i] = int.from_bytes(digest[:8], "big", signed=True)
+        return out
 
     def all(self) -> Iterator[_Entry]:
         for start in range(0, len(self.ids), _CHUNK):
@@ -371,25 +426,16 @@ class _IndexEntries:
                 )
 
 
-def _digest(entry: _Entry) -> int:
-    """A 64-bit digest of what an entry stores; _stored_digests computes the same in SQL."""
-    text = f"{entry.exact_key}|{{{','.join(map(str, entry.keys))}}}|"
-    text += "t" if entry.semantic_match else "f"
-    digest = hashlib.md5(  # noqa: S324 - a change detector, not a security measure
-        entry.minhash + (entry.vector or b"") + text.encode()
-    ).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def _stored_digests(campaign_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """The campaign's stored entries as (sorted ids, digests as _digest makes them)."""
+    """The campaign's stored entries as (sorted ids, digests as _IndexEntries.digests
+    makes them)."""
     table = DuplicateSignature._meta.db_table
     found = array("q")
     # A server-side cursor: a million rows arrive in batches, not as one list of tuples.
     with connection.chunked_cursor() as cursor:
         cursor.execute(
             "SELECT suggestion_id, ('x' || left(md5(minhash || coalesce(vector, ''::bytea) "  # noqa: S608
-            "|| convert_to(concat_ws('|', exact_key, keys, semantic_match), 'UTF8')), 16))"
+            "|| int8send(exact_key) || array_send(keys) || boolsend(semantic_match)), 16))"
             f"::bit(64)::bigint FROM {table} WHERE campaign_id = %s ORDER BY suggestion_id",
             [campaign_id],
         )
