@@ -341,7 +341,8 @@ class _IndexEntries:
         self.semantic = (
             grouping.semantic if len(grouping.semantic) else np.zeros(len(ids), dtype=bool)
         )
-        self.blobs = grouping.signatures.astype("<u4").view(np.uint8).reshape(len(ids), -1)
+        signatures = grouping.signatures.astype("<u4")
+        self.blobs = signatures.view(np.uint8).reshape(len(ids), signatures.shape[1] * 4)
         order = np.argsort(grouping.sentence_docs, kind="stable")
         self.sentence_docs = grouping.sentence_docs[order]
         self.sentence_keys = grouping.sentence_keys[order]

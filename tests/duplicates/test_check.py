@@ -419,3 +419,12 @@ def test_an_idea_arriving_during_a_rebuild_that_writes_no_entry_is_checked_again
     assert result.index_entries_written == 0
     assert reload(late[0]).duplicate_of_id == rebuilt[0].pk
     assert DuplicateSignature.objects.filter(suggestion=late[0]).exists()
+
+
+def test_a_campaign_without_ideas_rebuilds_to_nothing(campaign, make_idea, other_campaign):
+    make_idea(PARK, target=other_campaign)  # another campaign's ideas are not read
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert (result.ideas, result.groups, result.index_entries_written) == (0, 0, 0)
+    assert not DuplicateSignature.objects.filter(campaign=campaign).exists()
