@@ -52,6 +52,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 import zhconv
@@ -858,23 +860,25 @@ def group_texts(
         for begin, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
             runs[int(second[begin])] = (begin, end)
     repeat = earliest < np.arange(n)
+    checks = config.gazetteer is not None or config.ask_overlap > 0
     cache: dict[int, Shingles] = {}
+    wanted = np.unique(np.concatenate([first, second])) if checks else first[:0]
+    if processes > 1 and len(wanted) > _BLOCK:
+        # The texts of the matching pairs, read for their places, terms and asks below:
+        # worked out in the worker processes beforehand (the loop below is sequential).
+        blocks = (
+            [texts[position] for position in wanted[start : start + _BLOCK].tolist()]
+            for start in range(0, len(wanted), _BLOCK)
+        )
+        found = chain.from_iterable(_in_workers(_conflict_features, blocks, config, processes))
+        cache.update(zip(wanted.tolist(), found, strict=True))
+        say(f"places, terms and asks of {len(wanted)} texts read in {processes} processes")
 
     def features(position: int) -> Shingles:  # only what conflict_reason reads
         if position not in cache:
-            sentences = compared_sentences(
-                normalised_sentences(texts[position], drop_greetings=config.drop_greetings),
-                config,
-            )
-            cache[position] = Shingles(
-                frozenset(),
-                frozenset(),
-                _terms("".join(sentences), config),
-                _asks(sentences, config),
-            )
+            cache[position] = _conflict_features([texts[position]], config)[0]
         return cache[position]
 
-    checks = config.gazetteer is not None or config.ask_overlap > 0
     semantic = (
         _semantic_pairs(vectors, repeat, config.semantic_threshold)
         if vectors is not None and config.compares_meaning
@@ -1091,7 +1095,26 @@ def _normalise_block(
     return exact_keys, compared_texts, key_docs, key_values
 
 
+def _conflict_features(texts: Sequence[str], config: DuplicateConfig) -> list[Shingles]:
+    """What conflict_reason reads of each text: its places and terms, and its asks."""
+    found = []
+    for text in texts:
+        sentences = compared_sentences(
+            normalised_sentences(text, drop_greetings=config.drop_greetings), config
+        )
+        found.append(
+            Shingles(
+                frozenset(),
+                frozenset(),
+                _terms("".join(sentences), config),
+                _asks(sentences, config),
+            )
+        )
+    return found
+
+
 _worker_config: DuplicateConfig | None = None
+T = TypeVar("T")
 
 
 def _start_worker(config: DuplicateConfig) -> None:
@@ -1099,23 +1122,22 @@ def _start_worker(config: DuplicateConfig) -> None:
     _worker_config = config
 
 
-def _normalise_in_worker(encoded: list[bytes]) -> tuple[array, list[str], array, array]:
+def _run_in_worker(
+    function: Callable[[Sequence[str], DuplicateConfig], T], encoded: list[bytes]
+) -> T:
     assert _worker_config is not None  # noqa: S101 - set by the pool's initializer
-    return _normalise_block([text.decode() for text in encoded], _worker_config)
+    return function([text.decode() for text in encoded], _worker_config)
 
 
-def _normalised_blocks(
-    texts: Sequence[str], config: DuplicateConfig, processes: int
-) -> Iterator[tuple[array, list[str], array, array]]:
-    """_normalise_block of each block of _BLOCK texts, in order; with ``processes`` > 1 and
-    more than one block, in that many worker processes while the caller works on the
-    blocks already done. At most two blocks per process are in flight, so the texts are
-    not all copied at once."""
-    starts = range(0, len(texts), _BLOCK)
-    if processes <= 1 or len(starts) <= 1:
-        for start in starts:
-            yield _normalise_block(texts[start : start + _BLOCK], config)
-        return
+def _in_workers(
+    function: Callable[[Sequence[str], DuplicateConfig], T],
+    blocks: Iterable[Sequence[str]],
+    config: DuplicateConfig,
+    processes: int,
+) -> Iterator[T]:
+    """``function(block, config)`` of each block of texts, in order, in ``processes`` worker
+    processes, while the caller works on the results already back. At most two blocks
+    per process are in flight, so the texts are not all copied at once."""
     # "spawn": a fresh interpreter with only this module, not a copy of the caller (a
     # forked Django process would share its database connections and count its memory).
     context = multiprocessing.get_context("spawn")
@@ -1123,15 +1145,29 @@ def _normalised_blocks(
         processes, mp_context=context, initializer=_start_worker, initargs=(config,)
     ) as pool:
         pending: deque[Future] = deque()
-        for start in starts:
+        for block in blocks:
             # Sent as bytes: pickling a str caches its UTF-8 copy inside the caller's
             # string, which stays for as long as the texts do (300 MB at 1,000,000).
-            block = [text.encode() for text in texts[start : start + _BLOCK]]
-            pending.append(pool.submit(_normalise_in_worker, block))
+            encoded = [text.encode() for text in block]
+            pending.append(pool.submit(_run_in_worker, function, encoded))
             if len(pending) >= 2 * processes:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _normalised_blocks(
+    texts: Sequence[str], config: DuplicateConfig, processes: int
+) -> Iterator[tuple[array, list[str], array, array]]:
+    """_normalise_block of each block of _BLOCK texts, in order; with ``processes`` > 1 and
+    more than one block, in worker processes (see _in_workers)."""
+    starts = range(0, len(texts), _BLOCK)
+    if processes <= 1 or len(starts) <= 1:
+        for start in starts:
+            yield _normalise_block(texts[start : start + _BLOCK], config)
+        return
+    blocks = (texts[start : start + _BLOCK] for start in starts)
+    yield from _in_workers(_normalise_block, blocks, config, processes)
 
 
 def _shingle_all(
