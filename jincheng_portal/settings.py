@@ -401,8 +401,9 @@ DUPLICATES_NUM_PERM = env_int("DUPLICATES_NUM_PERM", 64)
 DUPLICATES_BAND_ROWS = env_int("DUPLICATES_BAND_ROWS", 4)
 if not 0 < DUPLICATES_THRESHOLD <= 1:
     raise ImproperlyConfigured("DUPLICATES_THRESHOLD must be in (0, 1].")
-# Worker processes that normalise the texts during find_duplicates (a third less wall time
-# with 2 on 2 cores, about 100 MB each; 1 normalises in the command's own process).
+# Worker processes that normalise the texts during find_duplicates and read the places and
+# terms of those that match (a third less wall time with 2 on 2 cores, about 100 MB each;
+# 1: all in the command's own process).
 DUPLICATES_REBUILD_PROCESSES = env_int("DUPLICATES_REBUILD_PROCESSES", 2)
 # Campaign-learned boilerplate (manage.py learn_duplicate_boilerplate, docs/duplicates.md):
 # a sentence held by at least this many distinct ideas, and by at least this share of the
