@@ -389,13 +389,14 @@ class _IndexEntries:
             counts_, bounds_ = counts.tolist(), bounds.tolist()
             for i in range(rows):
                 header = header_bytes[i * 20 : i * 20 + 20] if counts_[i] else _EMPTY_ARRAY
-                digest = hashlib.md5(  # noqa: S324 - a change detector, not a security measure
+                digest = hashlib.md5(
                     blobs[i * width : (i + 1) * width]
                     + (vectors[i].tobytes() if held[i] else b"")
                     + exact[i * 8 : i * 8 + 8]
                     + header
                     + key_bytes[bounds_[i] : bounds_[i + 1]]
-                    + (b"\x01" if semantic[i] else b"\x00")
+                    + (b"\x01" if semantic[i] else b"\x00"),
+                    usedforsecurity=False,  # a change detector, matching PostgreSQL's md5()
                 ).digest()
                 out[start + i] = int.from_bytes(digest[:8], "big", signed=True)
         return out
