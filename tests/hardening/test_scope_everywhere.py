@@ -168,7 +168,16 @@ def body_text(response) -> str:
 
 def leaks_in(response, forbidden: list[str]) -> list[str]:
     text = body_text(response)
-    return [marker for marker in forbidden if marker in text]
+    return [marker for marker in forbidden if _pattern(marker).search(text)]
+
+
+def _pattern(marker: str) -> re.Pattern:
+    # A marker of digits only (a phone's last four, a receipt's number) counts where it
+    # stands as a number of its own: inside a longer run of digits (a Content-Length, a
+    # timestamp's microseconds, a primary key) it is chance, not the foreign idea.
+    if marker.isdigit():
+        return re.compile(rf"(?<!\d){marker}(?!\d)")
+    return re.compile(re.escape(marker))
 
 
 # --- the walk ---------------------------------------------------------------------------
@@ -296,6 +305,14 @@ def test_the_markers_are_found_where_a_city_role_may_see_them(crossing, personas
         {"app_label": "suggestions", "model_name": "suggestion", "field_name": "duplicate_of"},
     )
     assert FOREIGN[0]["title"] in leaks_in(found, FOREIGN_MARKERS)
+
+
+def test_a_number_marker_counts_only_as_a_number_of_its_own():
+    last_four = FOREIGN[0]["phone"][-4:]
+    assert _pattern(last_four).search(f"尾号{last_four}的来电")
+    assert _pattern(last_four).search(mask_phone(FOREIGN[0]["phone"]))
+    assert not _pattern(last_four).search(f"Content-Length: 2{last_four}")
+    assert not _pattern(last_four).search(f'<time datetime="2026-12-01T22:37:43.3{last_four}1">')
 
 
 def test_every_url_pattern_is_walked_or_skipped_with_a_reason(crossing, personas):
