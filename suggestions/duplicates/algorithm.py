@@ -576,6 +576,16 @@ def agrees(a: np.ndarray, b: bytes | np.ndarray, config: DuplicateConfig) -> boo
     return int((a == other).sum()) >= _min_equal(config)
 
 
+def signatures_agreeing(
+    a: np.ndarray, others: Sequence[bytes], config: DuplicateConfig
+) -> np.ndarray:
+    """``agrees`` for many stored signatures at once (a bool per signature)."""
+    if not others:
+        return np.zeros(0, dtype=bool)
+    rows = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), config.num_perm)
+    return (rows == a).sum(axis=1) >= _min_equal(config)
+
+
 def _min_equal(config: DuplicateConfig) -> int:
     return int(np.ceil(config.min_agreement * config.num_perm))
 

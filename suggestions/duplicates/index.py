@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from django.db import connection
@@ -24,36 +25,59 @@ def keys_in_arrays() -> bool:
     return connection.vendor == "postgresql"
 
 
+class Found(NamedTuple):
+    """What one look-up found among the campaign's earlier ideas."""
+
+    banded: list[int]  # ideas sharing an LSH band key ...
+    signatures: list[bytes]  # ... and their MinHash signatures, in the same order
+    sentences: dict[int, set[int]]  # ideas sharing sentence keys -> the keys shared
+
+
 def index_lookup(
-    *, campaign_id: int, keys: Sequence[int], before: int
-) -> dict[int, tuple[set[int], bytes]]:
-    """Earlier ideas of the campaign holding any of ``keys``: id -> (keys shared, minhash)."""
-    if not keys:
-        return {}
-    wanted = set(keys)
+    *, campaign_id: int, bands: Sequence[int], sentences: Sequence[int], before: int
+) -> Found:
+    """Earlier ideas of the campaign holding any of the band or sentence keys."""
+    found = Found([], [], {})
+    if not bands and not sentences:
+        return found
+    wanted_sentences = set(sentences)
     if keys_in_arrays():
         table = DuplicateSignature._meta.db_table
+        # An idea can collide on thousands of band keys: the database says which rows share
+        # a band, and sends the keys array only of the few rows that share a sentence
+        # (at most sentence_key_cap per sentence). Parsing every row's keys in Python
+        # took most of a crowded look-up's time.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT suggestion_id, keys, minhash FROM {table} "  # noqa: S608
+                f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
+                f"CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
                 "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
-                [list(wanted), campaign_id, before],
+                [list(bands), list(sentences), [*bands, *sentences], campaign_id, before],
             )
-            return {
-                other: (wanted.intersection(held), bytes(signature))
-                for other, held, signature in cursor.fetchall()
-            }
-    shared: dict[int, set[int]] = {}
+            for other, signature, held in cursor.fetchall():
+                if signature is not None:
+                    found.banded.append(other)
+                    found.signatures.append(signature)
+                if held is not None:
+                    found.sentences[other] = wanted_sentences.intersection(held)
+        return found
+    wanted_bands = set(bands)
+    banded: set[int] = set()
     for key, other in DuplicateBand.objects.filter(
-        campaign_id=campaign_id, key__in=wanted, suggestion_id__lt=before
+        campaign_id=campaign_id, key__in=wanted_bands | wanted_sentences, suggestion_id__lt=before
     ).values_list("key", "suggestion_id"):
-        shared.setdefault(other, set()).add(key)
-    signatures = dict(
-        DuplicateSignature.objects.filter(suggestion_id__in=shared).values_list(
-            "suggestion_id", "minhash"
-        )
-    )
-    return {other: (found, bytes(signatures[other])) for other, found in shared.items()}
+        if key in wanted_bands:
+            banded.add(other)
+        else:
+            found.sentences.setdefault(other, set()).add(key)
+    for other, signature in (
+        DuplicateSignature.objects.filter(suggestion_id__in=banded)
+        .order_by("suggestion_id")
+        .values_list("suggestion_id", "minhash")
+    ):
+        found.banded.append(other)
+        found.signatures.append(signature)
+    return found
 
 
 def index_store(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from itertools import compress
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,19 +27,18 @@ from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     Match,
     Shingles,
-    agrees,
     band_keys,
     best_match,
     best_semantic,
     compared_sentences,
     exact_key,
-    is_sentence_key,
     minhash,
     normalised_sentences,
     other_groups,
     sentence_keys,
     shingles,
     signature_bytes,
+    signatures_agreeing,
 )
 from suggestions.duplicates.index import index_lookup, index_store, stored_vectors
 from suggestions.duplicates.semantic import cosines, encode, from_bytes, to_bytes
@@ -315,14 +315,13 @@ def _check_one(
     kept_sentences: list[int] = []
     agreeing: set[int] = set()
     if bands or own_sentences:
-        banded, holders = set(), {}
-        found = index_lookup(campaign_id=campaign_id, keys=bands + own_sentences, before=pk)
-        for other, (shared, _stored) in found.items():
-            for band in shared:
-                if is_sentence_key(band):
-                    holders.setdefault(band, set()).add(other)
-                else:
-                    banded.add(other)
+        found = index_lookup(
+            campaign_id=campaign_id, bands=bands, sentences=own_sentences, before=pk
+        )
+        holders: dict[int, set[int]] = {}
+        for other, shared in found.sentences.items():
+            for sentence in shared:
+                holders.setdefault(sentence, set()).add(other)
         # Only the first sentence_key_cap holders of a sentence are indexed and compared
         # (the rebuild applies the same cap).
         sharing = set()
@@ -330,10 +329,8 @@ def _check_one(
             if len(holders.get(sentence, ())) < config.sentence_key_cap:
                 kept_sentences.append(sentence)
                 sharing |= holders.get(sentence, set())
-        agreeing = set(sharing)
-        agreeing.update(
-            other for other in banded - sharing if agrees(signature, found[other][1], config)
-        )
+        agree = signatures_agreeing(signature, found.signatures, config)
+        agreeing = sharing | set(compress(found.banded, agree))
     # A candidate is taken only if the idea conflicts neither with it nor with its group's
     # representative, whose text comes with the candidate (one join, no extra round trip).
     groups: dict[int, Shingles] = {}
@@ -341,11 +338,15 @@ def _check_one(
         rows = Suggestion.objects.filter(pk__in=agreeing).values_list(
             "pk", "content", "duplicate_of_id", "duplicate_of__content"
         )
+        compared: dict[int, Shingles] = {}  # a representative shared by candidates: once
         for other, text, other_rep, rep_text in rows:
-            candidates.append((other, _features(text, config)[2]))
+            compared[other] = _features(text, config)[2]
+            candidates.append((other, compared[other]))
             representatives[other] = other_rep
             if other_rep and other_rep != other:
-                groups[other] = _features(rep_text, config)[2]
+                if other_rep not in compared:
+                    compared[other_rep] = _features(rep_text, config)[2]
+                groups[other] = compared[other_rep]
     match = best_match(
         mine,
         exact_ids=[exact[0]] if exact else [],

@@ -2,11 +2,19 @@
 
 import random
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
-from suggestions.duplicates.algorithm import DuplicateConfig, group_texts, is_sentence_key
-from suggestions.duplicates.index import index_entries, index_keys
+from suggestions.duplicates.algorithm import (
+    DuplicateConfig,
+    agrees,
+    group_texts,
+    is_sentence_key,
+    signature_bytes,
+    signatures_agreeing,
+)
+from suggestions.duplicates.index import index_entries, index_keys, index_lookup
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
     suggestion_check_duplicates,
@@ -42,6 +50,48 @@ def test_a_lone_idea_represents_itself_and_is_indexed(make_idea):
     sentences = [key for key in keys if is_sentence_key(key)]
     assert len(keys) - len(sentences) == DuplicateConfig().bands
     assert sentences  # the idea's long sentences are indexed too
+
+
+def test_the_look_up_tells_band_sharers_with_their_signatures_from_sentence_sharers(make_idea):
+    first, edited, other = make_idea(PARK), make_idea(PARK_EDITED), make_idea(PARKING)
+    for idea in (first, edited, other):
+        suggestion_check_duplicates(suggestion_id=idea.pk)
+    keys = index_keys(first.pk)
+    bands = [key for key in keys if not is_sentence_key(key)]
+    sentences = [key for key in keys if is_sentence_key(key)]
+    later = max(idea.pk for idea in (first, edited, other)) + 1
+    stored = DuplicateSignature.objects.get(suggestion=first)
+
+    found = index_lookup(campaign_id=first.campaign_id, bands=bands, sentences=[], before=later)
+    assert first.pk in found.banded and other.pk not in found.banded
+    assert bytes(found.signatures[found.banded.index(first.pk)]) == bytes(stored.minhash)
+    assert found.sentences == {}
+
+    found = index_lookup(campaign_id=first.campaign_id, bands=[], sentences=sentences, before=later)
+    assert found.banded == [] and found.signatures == []
+    assert found.sentences[first.pk] == set(sentences)
+    assert other.pk not in found.sentences
+    # Only earlier ideas are found.
+    found = index_lookup(
+        campaign_id=first.campaign_id, bands=bands, sentences=sentences, before=first.pk
+    )
+    assert found.banded == [] and found.sentences == {}
+
+
+def test_signatures_are_agreed_with_in_one_step_as_one_at_a_time():
+    config = DuplicateConfig()
+    rng = np.random.default_rng(7)
+    mine = rng.integers(0, 2**32, config.num_perm, dtype=np.uint32)
+    stored = []
+    for equal in range(config.num_perm + 1):  # every count of equal values, both sides of
+        other = rng.integers(0, 2**32, config.num_perm, dtype=np.uint32)  # the threshold
+        at = rng.choice(config.num_perm, equal, replace=False)
+        other[at] = mine[at]
+        stored.append(signature_bytes(other))
+    expected = [agrees(mine, blob, config) for blob in stored]
+    assert signatures_agreeing(mine, stored, config).tolist() == expected
+    assert any(expected) and not all(expected)
+    assert signatures_agreeing(mine, [], config).tolist() == []
 
 
 def test_an_exact_resend_joins_the_first_ideas_group(make_idea):
