@@ -29,7 +29,8 @@ class Found(NamedTuple):
     """What one look-up found among the campaign's earlier ideas."""
 
     banded: list[int]  # ideas sharing an LSH band key ...
-    signatures: list[bytes]  # ... and their MinHash signatures, in the same order
+    signatures: list[bytes]  # ... their MinHash signatures, in the same order ...
+    distinct: list[int]  # ... and their numbers of distinctive 2-grams (0: not known)
     sentences: dict[int, set[int]]  # ideas sharing sentence keys -> the keys shared
 
 
@@ -37,7 +38,7 @@ def index_lookup(
     *, campaign_id: int, bands: Sequence[int], sentences: Sequence[int], before: int
 ) -> Found:
     """Earlier ideas of the campaign holding any of the band or sentence keys."""
-    found = Found([], [], {})
+    found = Found([], [], [], {})
     if not bands and not sentences:
         return found
     wanted_sentences = set(sentences)
@@ -50,14 +51,15 @@ def index_lookup(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
-                f"CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
+                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
                 "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
                 [list(bands), list(sentences), [*bands, *sentences], campaign_id, before],
             )
-            for other, signature, held in cursor.fetchall():
+            for other, signature, distinct, held in cursor.fetchall():
                 if signature is not None:
                     found.banded.append(other)
                     found.signatures.append(signature)
+                    found.distinct.append(distinct or 0)
                 if held is not None:
                     found.sentences[other] = wanted_sentences.intersection(held)
         return found
@@ -70,13 +72,14 @@ def index_lookup(
             banded.add(other)
         else:
             found.sentences.setdefault(other, set()).add(key)
-    for other, signature in (
+    for other, signature, distinct in (
         DuplicateSignature.objects.filter(suggestion_id__in=banded)
         .order_by("suggestion_id")
-        .values_list("suggestion_id", "minhash")
+        .values_list("suggestion_id", "minhash", "distinct_grams")
     ):
         found.banded.append(other)
         found.signatures.append(signature)
+        found.distinct.append(distinct or 0)
     return found
 
 
@@ -86,6 +89,7 @@ def index_store(
     campaign_id: int,
     exact_key: int,
     minhash: bytes,
+    distinct_grams: int,
     keys: Iterable[int],
     vector: bytes | None = None,
     semantic_match: bool = False,
@@ -99,6 +103,7 @@ def index_store(
                 campaign_id=campaign_id,
                 exact_key=exact_key,
                 minhash=minhash,
+                distinct_grams=distinct_grams,
                 keys=keys,
                 vector=vector,
                 semantic_match=semantic_match,
@@ -106,7 +111,15 @@ def index_store(
         ],
         update_conflicts=True,
         unique_fields=["suggestion"],
-        update_fields=["campaign", "exact_key", "minhash", "keys", "vector", "semantic_match"],
+        update_fields=[
+            "campaign",
+            "exact_key",
+            "minhash",
+            "distinct_grams",
+            "keys",
+            "vector",
+            "semantic_match",
+        ],
     )
     _forget_vector(campaign_id, suggestion_id)
     if keys_in_arrays():

@@ -304,6 +304,7 @@ _SIGNATURE_COLUMNS = [
     "campaign_id",
     "exact_key",
     "minhash",
+    "distinct_grams",
     "keys",
     "vector",
     "semantic_match",
@@ -316,6 +317,7 @@ class _Entry:
     campaign_id: int
     exact_key: int
     minhash: bytes
+    distinct_grams: int
     keys: list[int]
     vector: bytes | None
     semantic_match: bool
@@ -346,11 +348,13 @@ class _IndexEntries:
         order = np.argsort(grouping.sentence_docs, kind="stable")
         self.sentence_docs = grouping.sentence_docs[order]
         self.sentence_keys = grouping.sentence_keys[order]
+        self.distinct = grouping.distinct_grams
 
     def digests(self) -> np.ndarray:
         """A 64-bit digest of every entry, as _stored_digests computes it in SQL from a
         stored one: the first 8 bytes of the MD5 of the signature, the vector (if any) and
-        the binary send format of the exact key, the keys array and the semantic flag.
+        the binary send format of the exact key, the number of distinctive 2-grams, the
+        keys array and the semantic flag.
         Built a block at a time with numpy; only the MD5 is one call per entry."""
         width = self.blobs.shape[1]
         out = np.empty(len(self.ids), dtype=np.int64)
@@ -383,6 +387,7 @@ class _IndexEntries:
             header_bytes = headers.tobytes()
             blobs = self.blobs[start:stop].tobytes()
             exact = self.grouping.exact_keys[start:stop].astype(">i8").tobytes()
+            distinct = self.distinct[start:stop].astype(">i4").tobytes()
             held = self.held[start:stop].tolist()
             semantic = self.semantic[start:stop].tolist()
             vectors = self.vectors[start:stop]
@@ -393,6 +398,7 @@ class _IndexEntries:
                     blobs[i * width : (i + 1) * width]
                     + (vectors[i].tobytes() if held[i] else b"")
                     + exact[i * 8 : i * 8 + 8]
+                    + distinct[i * 4 : i * 4 + 4]
                     + header
                     + key_bytes[bounds_[i] : bounds_[i + 1]]
                     + (b"\x01" if semantic[i] else b"\x00"),
@@ -422,6 +428,7 @@ class _IndexEntries:
                     campaign_id=self.campaign_id,
                     exact_key=int(self.grouping.exact_keys[i]),
                     minhash=self.blobs[i].tobytes(),
+                    distinct_grams=int(self.distinct[i]),
                     keys=sorted(set(keys)),
                     vector=self.vectors[i].tobytes() if self.held[i] else None,
                     semantic_match=bool(self.semantic[i]),
@@ -437,7 +444,8 @@ def _stored_digests(campaign_id: int) -> tuple[np.ndarray, np.ndarray]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(
             "SELECT suggestion_id, ('x' || left(md5(minhash || coalesce(vector, ''::bytea) "  # noqa: S608
-            "|| int8send(exact_key) || array_send(keys) || boolsend(semantic_match)), 16))"
+            "|| int8send(exact_key) || coalesce(int4send(distinct_grams), ''::bytea) "
+            "|| array_send(keys) || boolsend(semantic_match)), 16))"
             f"::bit(64)::bigint FROM {table} WHERE campaign_id = %s ORDER BY suggestion_id",
             [campaign_id],
         )
@@ -455,6 +463,7 @@ def _copy_row(entry: _Entry) -> tuple:
         entry.campaign_id,
         entry.exact_key,
         "\\\\x" + entry.minhash.hex(),
+        entry.distinct_grams,
         "{" + ",".join(map(str, entry.keys)) + "}",
         "\\N" if entry.vector is None else "\\\\x" + entry.vector.hex(),
         "t" if entry.semantic_match else "f",
@@ -468,6 +477,7 @@ def _plain_row(entry: _Entry) -> tuple:
         entry.campaign_id,
         entry.exact_key,
         entry.minhash,
+        entry.distinct_grams,
         ",".join(map(str, entry.keys)),
         entry.vector,
         entry.semantic_match,

@@ -329,7 +329,13 @@ def _check_one(
             if len(holders.get(sentence, ())) < config.sentence_key_cap:
                 kept_sentences.append(sentence)
                 sharing |= holders.get(sentence, set())
-        agree = signatures_agreeing(signature, found.signatures, config)
+        agree = signatures_agreeing(
+            signature,
+            found.signatures,
+            config,
+            distinct=len(mine.distinctive),
+            others_distinct=found.distinct,
+        )
         agreeing = sharing | set(compress(found.banded, agree))
     # A candidate is taken only if the idea conflicts neither with it nor with its group's
     # representative, whose text comes with the candidate (one join, no extra round trip).
@@ -378,6 +384,7 @@ def _check_one(
         campaign_id=campaign_id,
         exact_key=key,
         minhash=signature_bytes(signature),
+        distinct_grams=len(mine.distinctive),
         keys=bands + kept_sentences,
         vector=vector,
         semantic_match=match is not None and match.semantic,

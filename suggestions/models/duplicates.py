@@ -55,6 +55,10 @@ class DuplicateSignature(models.Model):
     # MinHash signature (num_perm little-endian uint32): candidates from the bands are
     # compared exactly only when enough values agree.
     minhash = models.BinaryField()
+    # How many distinctive 2-grams the signature was made from: with the other idea's, it
+    # sets how many values must agree (suggestions.duplicates.algorithm.min_equal). NULL
+    # in entries written before it was kept: those ask for the least agreement.
+    distinct_grams = models.PositiveIntegerField(null=True, blank=True)
     # The idea's index keys (LSH bands, then sentence keys), one row per idea: on
     # PostgreSQL, candidates are found with keys && ARRAY[...] through a GIN index, which
     # takes a fraction of the space of one row per key (docs/duplicates.md, "Storage").

@@ -11,6 +11,7 @@ from suggestions.duplicates.algorithm import (
     agrees,
     group_texts,
     is_sentence_key,
+    min_equal,
     signature_bytes,
     signatures_agreeing,
 )
@@ -88,10 +89,34 @@ def test_signatures_are_agreed_with_in_one_step_as_one_at_a_time():
         at = rng.choice(config.num_perm, equal, replace=False)
         other[at] = mine[at]
         stored.append(signature_bytes(other))
-    expected = [agrees(mine, blob, config) for blob in stored]
-    assert signatures_agreeing(mine, stored, config).tolist() == expected
-    assert any(expected) and not all(expected)
-    assert signatures_agreeing(mine, [], config).tolist() == []
+    for sizes in [(40, 40), (40, 100), (0, 40), (12, 90)]:
+        expected = [
+            agrees(mine, blob, config, distinct_a=sizes[0], distinct_b=sizes[1]) for blob in stored
+        ]
+        agreeing = signatures_agreeing(
+            mine, stored, config, distinct=sizes[0], others_distinct=[sizes[1]] * len(stored)
+        )
+        assert agreeing.tolist() == expected
+        assert any(expected) and not all(expected)
+    assert signatures_agreeing(mine, [], config, distinct=3, others_distinct=[]).tolist() == []
+
+
+def test_ideas_of_similar_size_must_agree_on_more_than_an_idea_inside_a_letter():
+    config = DuplicateConfig()  # 64 values; Jaccard 0.6 or containment 0.8; slack 0.15
+    floor = 20  # min_agreement 0.3 of 64, rounded up
+    assert min_equal(40, 40, config) == 29  # (0.6 - 0.15) * 64 = 28.8
+    assert min_equal(40, 40, config) == min_equal(40, 41, config)
+    # Containment 0.8 of an idea inside a letter twice its length is a Jaccard similarity
+    # of 0.8 * 0.5 / 1.1 = 0.364: 0.214 after the slack, so the floor applies.
+    assert min_equal(40, 80, config) == floor
+    assert min_equal(40, 50, config) == 26  # r = 0.8: 0.64 / 1.16 - 0.15 = 0.402 -> 25.7
+    assert min_equal(0, 40, config) == floor  # a size not known asks the least
+    # Symmetric, and element-wise over arrays as the rebuild calls it.
+    assert min_equal(80, 40, config) == min_equal(40, 80, config)
+    sizes = np.array([40, 40, 40, 0])
+    assert min_equal(sizes, np.array([40, 80, 50, 40]), config).tolist() == [29, 20, 26, 20]
+    # Without the containment path, only the Jaccard threshold counts.
+    assert min_equal(40, 80, DuplicateConfig(containment=1.01)) == 29
 
 
 def test_an_exact_resend_joins_the_first_ideas_group(make_idea):
@@ -358,10 +383,18 @@ def test_a_rebuild_keeps_the_index_of_other_campaigns(make_idea, other_campaign,
 def _stored_index(campaign_id):
     """Every column of the campaign's index entries, comparable."""
     return sorted(
-        (pk, exact, bytes(minhash), list(keys), bytes(vector) if vector else None, semantic)
-        for pk, exact, minhash, keys, vector, semantic in DuplicateSignature.objects.filter(
+        (pk, exact, bytes(minhash), grams, list(keys), bytes(vector) if vector else None, flag)
+        for pk, exact, minhash, grams, keys, vector, flag in DuplicateSignature.objects.filter(
             campaign_id=campaign_id
-        ).values_list("suggestion_id", "exact_key", "minhash", "keys", "vector", "semantic_match")
+        ).values_list(
+            "suggestion_id",
+            "exact_key",
+            "minhash",
+            "distinct_grams",
+            "keys",
+            "vector",
+            "semantic_match",
+        )
     )
 
 
@@ -394,7 +427,21 @@ def test_a_rebuild_with_nothing_changed_rewrites_no_index_entry(rebuilt, campaig
 
     assert result.index_entries_written == 0
     assert _stored_index(campaign.pk) == before
-    assert before[2][4] == bytes(range(256)) * 2  # a stored vector is kept
+    assert before[2][5] == bytes(range(256)) * 2  # a stored vector is kept
+
+
+def test_the_check_writes_each_entry_as_a_rebuild_would(make_idea, campaign):
+    _needs_key_arrays()
+    ideas = [make_idea(text) for text in (PARK, PARK_EDITED, PARKING, PARK * 2)]
+    suggestions_check_unchecked()
+    checked = _stored_index(campaign.pk)
+    assert all(entry[3] for entry in checked)  # each with its number of 2-grams
+
+    result = campaign_rebuild_duplicates(campaign=campaign)
+
+    assert result.index_entries_written == 0
+    assert _stored_index(campaign.pk) == checked
+    assert len(checked) == len(ideas)
 
 
 @pytest.mark.parametrize(
@@ -402,6 +449,8 @@ def test_a_rebuild_with_nothing_changed_rewrites_no_index_entry(rebuilt, campaig
     [
         ("exact_key", 12345),
         ("minhash", b"\x00" * 256),
+        ("distinct_grams", 999),
+        ("distinct_grams", None),  # an entry written before the count was kept
         ("keys", [1, 2, 3]),
         ("semantic_match", True),
     ],
