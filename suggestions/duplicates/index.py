@@ -19,6 +19,9 @@ from django.db import connection
 from suggestions.duplicates.semantic import DIMENSIONS, from_bytes
 from suggestions.models import DuplicateBand, DuplicateSignature
 
+# An entry's columns besides its idea and campaign, in the order the rebuild copies them.
+ENTRY_COLUMNS = ("exact_key", "minhash", "distinct_grams", "keys", "vector", "semantic_match")
+
 
 def keys_in_arrays() -> bool:
     """Whether the database looks keys up in DuplicateSignature.keys (PostgreSQL)."""
@@ -111,15 +114,7 @@ def index_store(
         ],
         update_conflicts=True,
         unique_fields=["suggestion"],
-        update_fields=[
-            "campaign",
-            "exact_key",
-            "minhash",
-            "distinct_grams",
-            "keys",
-            "vector",
-            "semantic_match",
-        ],
+        update_fields=["campaign", *ENTRY_COLUMNS],
     )
     _forget_vector(campaign_id, suggestion_id)
     if keys_in_arrays():

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from suggestions.duplicates.algorithm import Grouping, group_texts
 from suggestions.duplicates.decisions import _apply_merge, _apply_represent, _apply_split
-from suggestions.duplicates.index import forget_vectors, keys_in_arrays
+from suggestions.duplicates.index import ENTRY_COLUMNS, forget_vectors, keys_in_arrays
 from suggestions.duplicates.semantic import DIMENSIONS
 from suggestions.duplicates.services import (
     comparable_text,
@@ -299,16 +299,7 @@ def _differing_entries(
     return (changed, others) if len(changed) + len(others) <= most else None
 
 
-_SIGNATURE_COLUMNS = [
-    "suggestion_id",
-    "campaign_id",
-    "exact_key",
-    "minhash",
-    "distinct_grams",
-    "keys",
-    "vector",
-    "semantic_match",
-]
+_SIGNATURE_COLUMNS = ["suggestion_id", "campaign_id", *ENTRY_COLUMNS]  # as _Entry's fields
 
 
 @dataclass(frozen=True, slots=True)

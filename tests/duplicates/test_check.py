@@ -15,7 +15,7 @@ from suggestions.duplicates.algorithm import (
     signature_bytes,
     signatures_agreeing,
 )
-from suggestions.duplicates.index import index_entries, index_keys, index_lookup
+from suggestions.duplicates.index import ENTRY_COLUMNS, index_entries, index_keys, index_lookup
 from suggestions.duplicates.rebuild import campaign_rebuild_duplicates
 from suggestions.duplicates.services import (
     suggestion_check_duplicates,
@@ -386,15 +386,7 @@ def _stored_index(campaign_id):
         (pk, exact, bytes(minhash), grams, list(keys), bytes(vector) if vector else None, flag)
         for pk, exact, minhash, grams, keys, vector, flag in DuplicateSignature.objects.filter(
             campaign_id=campaign_id
-        ).values_list(
-            "suggestion_id",
-            "exact_key",
-            "minhash",
-            "distinct_grams",
-            "keys",
-            "vector",
-            "semantic_match",
-        )
+        ).values_list("suggestion_id", *ENTRY_COLUMNS)
     )
 
 
