@@ -352,20 +352,7 @@ class _IndexEntries:
         for start in range(0, len(self.ids), _CHUNK):
             stop = min(start + _CHUNK, len(self.ids))
             rows = stop - start
-            # (row, key) of every key of the block, sorted by row then key: band keys sort
-            # before sentence keys (see is_sentence_key), as in a stored array.
-            has = self.grouping.has_bands[start:stop]
-            bands = np.sort(self.grouping.band_keys[start:stop][has], axis=1)
-            band_rows = np.repeat(np.flatnonzero(has), bands.shape[1])
-            first, last = np.searchsorted(self.sentence_docs, [start, stop])
-            key_rows = np.concatenate([band_rows, self.sentence_docs[first:last] - start])
-            keys = np.concatenate([bands.ravel(), self.sentence_keys[first:last]])
-            order = np.lexsort((keys, key_rows))
-            key_rows, keys = key_rows[order], keys[order]
-            fresh = np.ones(len(keys), dtype=bool)  # a key once per entry, as stored
-            fresh[1:] = (key_rows[1:] != key_rows[:-1]) | (keys[1:] != keys[:-1])
-            key_rows, keys = key_rows[fresh], keys[fresh]
-            counts = np.bincount(key_rows, minlength=rows)
+            counts, keys = self._keys(np.arange(start, stop))
             bounds = np.zeros(rows + 1, dtype=np.int64)
             np.cumsum(counts * 12, out=bounds[1:])
             # PostgreSQL's array_send: ndim, has-nulls, element type (int8), then the
@@ -398,6 +385,27 @@ class _IndexEntries:
                 out[start + i] = int.from_bytes(digest[:8], "big", signed=True)
         return out
 
+    def _keys(self, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The keys of the entries at ascending positions ``part`` as a stored array holds
+        them: each entry's sorted, once each (band keys sort before sentence keys, see
+        is_sentence_key). Returns each entry's number of keys, and all the keys, one entry
+        after another."""
+        rows = np.arange(len(part))
+        has = self.grouping.has_bands[part]
+        bands = self.grouping.band_keys[part[has]]
+        first = np.searchsorted(self.sentence_docs, part)
+        lengths = np.searchsorted(self.sentence_docs, part + 1) - first
+        # Each entry's run first[j] .. first[j] + lengths[j] - 1 of the sentence keys.
+        runs = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+        sentences = self.sentence_keys[runs + np.arange(int(lengths.sum()))]
+        key_rows = np.concatenate([np.repeat(rows[has], bands.shape[1]), np.repeat(rows, lengths)])
+        keys = np.concatenate([bands.ravel(), sentences])
+        order = np.lexsort((keys, key_rows))
+        key_rows, keys = key_rows[order], keys[order]
+        fresh = np.ones(len(keys), dtype=bool)
+        fresh[1:] = (key_rows[1:] != key_rows[:-1]) | (keys[1:] != keys[:-1])
+        return np.bincount(key_rows[fresh], minlength=len(part)), keys[fresh]
+
     def all(self) -> Iterator[_Entry]:
         for start in range(0, len(self.ids), _CHUNK):
             yield from self.at(np.arange(start, min(start + _CHUNK, len(self.ids))))
@@ -406,21 +414,17 @@ class _IndexEntries:
         """The entries of the ideas at ``positions`` (ascending)."""
         for start in range(0, len(positions), _CHUNK):
             part = positions[start : start + _CHUNK]
-            bands = self.grouping.band_keys[part].tolist()
-            has = self.grouping.has_bands[part].tolist()
-            first = np.searchsorted(self.sentence_docs, part).tolist()
-            last = np.searchsorted(self.sentence_docs, part + 1).tolist()
+            counts, keys = self._keys(part)
+            bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+            every_key = keys.tolist()
             for j, i in enumerate(part.tolist()):
-                keys = bands[j] if has[j] else []
-                if last[j] > first[j]:
-                    keys = keys + self.sentence_keys[first[j] : last[j]].tolist()
                 yield _Entry(
                     pk=int(self.ids[i]),
                     campaign_id=self.campaign_id,
                     exact_key=int(self.grouping.exact_keys[i]),
                     minhash=self.blobs[i].tobytes(),
                     distinct_grams=int(self.distinct[i]),
-                    keys=sorted(set(keys)),
+                    keys=every_key[bounds[j] : bounds[j + 1]],
                     vector=self.vectors[i].tobytes() if self.held[i] else None,
                     semantic_match=bool(self.semantic[i]),
                 )
