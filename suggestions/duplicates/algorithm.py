@@ -15,7 +15,10 @@ Pipeline (the same for the incremental check and the full rebuild):
    the campaign's vocabulary do not match.
 4. MinHash (multiply-shift hashing, numpy) split into LSH bands; two ideas become
    candidates when any band key is equal. Band keys are stored in the database for the
-   incremental path; the rebuild groups them in memory with one sort.
+   incremental path; the rebuild groups them in memory with one sort. Only the first
+   band_key_cap ideas holding a band key store it, and a later idea with that key is
+   compared with those only: a key thousands of ideas hold (their minima all fell on a
+   template's phrases) would otherwise make each new idea read thousands of rows.
    A second candidate path: ideas sharing a whole sentence of >= sentence_min_chars
    characters (sentence keys, stored beside the band keys; only the first
    sentence_key_cap ideas holding a sentence get its key).
@@ -124,6 +127,11 @@ class DuplicateConfig:
     # Ideas of similar size must agree on more: the least Jaccard similarity at which
     # their sizes let them match, less this allowance (see min_equal).
     agreement_slack: float = 0.15
+    # Only the first band_key_cap ideas holding a band key store it in their index entry;
+    # a later idea holding it is compared with those first holders only (the many copies
+    # of a popular idea all meet its early copies there). Bounds what one key brings to a
+    # check, and the pairs a crowded band makes in the rebuild (see _run_pairs).
+    band_key_cap: int = 128
     common_words: tuple[str, ...] = COMMON_WORDS
     drop_greetings: bool = True
     # Length-robust matching: the weighted overlap divided by the *smaller* idea's weight
@@ -745,10 +753,11 @@ class MemoryIndex:
 
     The same steps as the database check (suggestions.duplicates.services._check_one):
     exact repeat first; else candidates are the earlier ideas sharing an LSH band key
-    whose MinHash signatures agree, plus those sharing a sentence key (the first
-    sentence_key_cap holders only); then ``best_match``; after a lexical match, the
-    merge proposals (``other_groups``, the best MAX_PROPOSALS). Ideas are numbered 0, 1, …
-    in the order they are added; ``add`` returns the idea's representative.
+    (the first band_key_cap holders) whose MinHash signatures agree, plus those sharing a
+    sentence key (the first sentence_key_cap holders only); then ``best_match``; after a
+    lexical match, the merge proposals (``other_groups``, the best MAX_PROPOSALS). Ideas
+    are numbered 0, 1, … in the order they are added; ``add`` returns the idea's
+    representative.
     """
 
     def __init__(self, config: DuplicateConfig):
@@ -775,7 +784,8 @@ class MemoryIndex:
         candidates: set[int] = set()
         if exact is None:
             for band in band_keys(mine, config):
-                keys.append(band)
+                if len(self._keys.get(band, ())) < config.band_key_cap:
+                    keys.append(band)
                 candidates.update(
                     other
                     for other in self._keys.get(band, ())
@@ -839,6 +849,9 @@ class Grouping:
     exact_keys: np.ndarray  # int64 per text
     band_keys: np.ndarray  # int64 (texts x bands); rows of texts without bands are unused
     has_bands: np.ndarray  # bool per text
+    # bool (texts x bands): the band keys the text's index entry holds (it is among the
+    # first band_key_cap texts holding the key).
+    band_stored: np.ndarray
     signatures: np.ndarray  # uint32 (texts x num_perm)
     # Sentence keys kept for the index (the first sentence_key_cap holders of each):
     # position of the text and its key, one entry per (text, key).
@@ -889,7 +902,7 @@ def group_texts(
     # A later exact repeat can never be a better match than its earliest twin (same
     # 2-grams, and ties go to the earlier idea), so only first occurrences get bands.
     has_bands = (distinct > 0) & (earliest == np.arange(n))
-    pairs, banded = _band_candidates(bkeys, has_bands, sig, distinct, n, config, chunk)
+    pairs, banded, band_stored = _band_candidates(bkeys, has_bands, sig, distinct, n, config, chunk)
     by_sentence = _bucket_pairs_flat(sentence_keys_flat & np.int64(2**40 - 1), sentence_docs, n)
     say(
         f"{banded} band collisions from {config.bands} LSH bands, "
@@ -1022,6 +1035,7 @@ def group_texts(
         keys,
         bkeys,
         has_bands,
+        band_stored,
         sig,
         sentence_docs,
         sentence_keys_flat,
@@ -1329,24 +1343,27 @@ def _band_candidates(
     n: int,
     config: DuplicateConfig,
     chunk: int,
-) -> tuple[np.ndarray, int]:
-    """Unique (earlier * n + later) pairs sharing a band key whose signatures agree,
-    and the number of band collisions looked at.
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Unique (earlier * n + later) pairs sharing a band key whose signatures agree (the
+    earlier one among the key's first band_key_cap holders), the number of band
+    collisions looked at, and which band keys each text's entry stores (n x bands).
 
     One band at a time, and each slice of a band's pairs checked for agreement before the
-    next is made: the collisions themselves (about 260 million at 1,000,000 ideas of a
-    small vocabulary) are never all held at once.
+    next is made: the collisions are never all held at once.
     """
     docs = np.flatnonzero(has_bands)
+    stored = np.zeros(bkeys.shape, dtype=bool)
     kept, collisions = [np.zeros(0, dtype=np.int64)], 0
     for band in range(bkeys.shape[1]):
-        for pairs in _run_pairs(bkeys[docs, band], docs, n):
+        cap, first = config.band_key_cap, stored[:, band]
+        for pairs in _run_pairs(bkeys[docs, band], docs, n, cap=cap, first=first):
             collisions += len(pairs)
             kept.append(_agreeing_pairs(pairs, sig, distinct, n, config, chunk))
     pairs = np.concatenate(kept)
     del kept
     pairs.sort()  # in place: one copy of the agreeing pairs fewer at the peak
-    return pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs, collisions
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return pairs, collisions, stored
 
 
 def _bucket_pairs_flat(keys: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
@@ -1355,11 +1372,20 @@ def _bucket_pairs_flat(keys: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray
 
 
 def _run_pairs(
-    keys: np.ndarray, docs: np.ndarray, n: int, max_pairs: int = 1_000_000
+    keys: np.ndarray,
+    docs: np.ndarray,
+    n: int,
+    max_pairs: int = 1_000_000,
+    *,
+    cap: int | None = None,
+    first: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
     """Every (earlier * n + later) pair of docs sharing a key (keys < 2**40, docs < 2**23),
     in slices of at most ``max_pairs`` (a doc with more earlier partners is a slice of its
-    own); a pair sharing several keys comes once per key."""
+    own); a pair sharing several keys comes once per key.
+
+    With ``cap``, the earlier doc of a pair is one of the first ``cap`` docs holding the
+    key; ``first`` (bool, indexed by doc) is then set for those first holders."""
     if not len(docs):
         return
     packed = np.sort((keys << np.int64(23)) | docs)
@@ -1370,6 +1396,10 @@ def _run_pairs(
     del flat_keys
     run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(new_run)), 0))
     earlier_count = np.arange(len(new_run)) - run_start  # earlier members of my run
+    if cap is not None:
+        if first is not None:
+            first[flat_docs[earlier_count < cap]] = True
+        earlier_count = np.minimum(earlier_count, cap)
     ends = np.cumsum(earlier_count)
     begin = 0
     while begin < len(earlier_count):

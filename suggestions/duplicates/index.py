@@ -35,34 +35,42 @@ class Found(NamedTuple):
     signatures: list[bytes]  # ... their MinHash signatures, in the same order ...
     distinct: list[int]  # ... and their numbers of distinctive 2-grams (0: not known)
     sentences: dict[int, set[int]]  # ideas sharing sentence keys -> the keys shared
+    band_holders: dict[int, int]  # band key -> how many of these ideas hold it
 
 
 def index_lookup(
     *, campaign_id: int, bands: Sequence[int], sentences: Sequence[int], before: int
 ) -> Found:
     """Earlier ideas of the campaign holding any of the band or sentence keys."""
-    found = Found([], [], [], {})
+    found = Found([], [], [], {}, dict.fromkeys(bands, 0))
     if not bands and not sentences:
         return found
     wanted_sentences = set(sentences)
     if keys_in_arrays():
         table = DuplicateSignature._meta.db_table
-        # An idea can collide on thousands of band keys: the database says which rows share
-        # a band, and sends the keys array only of the few rows that share a sentence
-        # (at most sentence_key_cap per sentence). Parsing every row's keys in Python
-        # took most of a crowded look-up's time.
+        # An idea can collide on many band keys: the database says which rows share a band
+        # (and which of the bands, as bits), and sends the keys array only of the few rows
+        # that share a sentence (at most sentence_key_cap per sentence). Parsing every
+        # row's keys in Python took most of a crowded look-up's time.
+        bits = " | ".join(
+            f"((keys @> ARRAY[%s]::bigint[])::int << {bit})" for bit in range(len(bands))
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
-                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
+                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END, "
+                f"{bits or '0'} FROM {table} "
                 "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
-                [list(bands), list(sentences), [*bands, *sentences], campaign_id, before],
+                [list(bands), list(sentences), *bands, [*bands, *sentences], campaign_id, before],
             )
-            for other, signature, distinct, held in cursor.fetchall():
+            for other, signature, distinct, held, holds in cursor.fetchall():
                 if signature is not None:
                     found.banded.append(other)
                     found.signatures.append(signature)
                     found.distinct.append(distinct or 0)
+                    for bit, band in enumerate(bands):
+                        if holds >> bit & 1:
+                            found.band_holders[band] += 1
                 if held is not None:
                     found.sentences[other] = wanted_sentences.intersection(held)
         return found
@@ -73,6 +81,7 @@ def index_lookup(
     ).values_list("key", "suggestion_id"):
         if key in wanted_bands:
             banded.add(other)
+            found.band_holders[key] += 1
         else:
             found.sentences.setdefault(other, set()).add(key)
     for other, signature, distinct in (

@@ -391,15 +391,17 @@ class _IndexEntries:
         is_sentence_key). Returns each entry's number of keys, and all the keys, one entry
         after another."""
         rows = np.arange(len(part))
-        has = self.grouping.has_bands[part]
-        bands = self.grouping.band_keys[part[has]]
+        # The band keys each entry stores (the first band_key_cap holders of each key).
+        stored = self.grouping.band_stored[part]
+        band_rows, band_columns = np.nonzero(stored)
+        bands = self.grouping.band_keys[part[band_rows], band_columns]
         first = np.searchsorted(self.sentence_docs, part)
         lengths = np.searchsorted(self.sentence_docs, part + 1) - first
         # Each entry's run first[j] .. first[j] + lengths[j] - 1 of the sentence keys.
         runs = np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
         sentences = self.sentence_keys[runs + np.arange(int(lengths.sum()))]
-        key_rows = np.concatenate([np.repeat(rows[has], bands.shape[1]), np.repeat(rows, lengths)])
-        keys = np.concatenate([bands.ravel(), sentences])
+        key_rows = np.concatenate([rows[band_rows], np.repeat(rows, lengths)])
+        keys = np.concatenate([bands, sentences])
         order = np.lexsort((keys, key_rows))
         key_rows, keys = key_rows[order], keys[order]
         fresh = np.ones(len(keys), dtype=bool)

@@ -337,6 +337,9 @@ def _check_one(
             others_distinct=found.distinct,
         )
         agreeing = sharing | set(compress(found.banded, agree))
+        # Only the first band_key_cap holders of a band key store it (the rebuild applies
+        # the same cap); this idea was compared with them all the same.
+        bands = [band for band in bands if found.band_holders[band] < config.band_key_cap]
     # A candidate is taken only if the idea conflicts neither with it nor with its group's
     # representative, whose text comes with the candidate (one join, no extra round trip).
     groups: dict[int, Shingles] = {}

@@ -6,6 +6,7 @@ from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     MemoryIndex,
     group_texts,
+    is_sentence_key,
 )
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.scoring import score_grouping
@@ -84,3 +85,31 @@ def test_normalising_in_worker_processes_gives_the_same_grouping(labelled, group
         "proposals",
     ):
         assert np.array_equal(getattr(one, name), getattr(two, name), equal_nan=True), name
+
+
+def test_a_crowded_band_key_is_stored_and_compared_by_its_first_holders_only(labelled):
+    """With a cap of 2, the vectorised rebuild and the per-idea rule still agree on every
+    group and on which band keys each idea stores, and a later holder of a crowded key
+    still meets its first holders (an exact repeat aside, copies share crowded keys)."""
+    import numpy as np
+
+    texts = [item["text"] for item in labelled[:900]]
+    config = DuplicateConfig(band_key_cap=2)
+    grouping = group_texts(texts, config)
+    index = MemoryIndex(config)
+    for text in texts:
+        index.add(text)
+
+    assert index.representative == grouping.representative.tolist()
+    holders = {key: ideas for key, ideas in index._keys.items() if not is_sentence_key(key)}
+    assert max(map(len, holders.values())) == 2
+    stored = sorted(
+        (int(doc), int(grouping.band_keys[doc, band]))
+        for doc, band in zip(*np.nonzero(grouping.band_stored), strict=True)
+    )
+    assert stored == sorted((doc, key) for key, ideas in holders.items() for doc in ideas)
+    # The cap bit: some keys are held by more ideas than store them.
+    crowded = np.unique(grouping.band_keys[grouping.has_bands], return_counts=True)[1]
+    assert crowded.max() > 2
+    uncapped = group_texts(texts, DuplicateConfig())
+    assert grouping.candidate_pairs < uncapped.candidate_pairs

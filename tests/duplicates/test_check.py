@@ -519,3 +519,42 @@ def test_a_campaign_without_ideas_rebuilds_to_nothing(campaign, make_idea, other
 
     assert (result.ideas, result.groups, result.index_entries_written) == (0, 0, 0)
     assert not DuplicateSignature.objects.filter(campaign=campaign).exists()
+
+
+@pytest.fixture
+def crowded_bands(monkeypatch):
+    """The portal's rule with a band key cap of 2: on a small set, many keys are crowded."""
+    from dataclasses import replace
+
+    import suggestions.duplicates.services as services
+
+    original = services._config
+    monkeypatch.setattr(services, "_config", lambda *args: replace(original(*args), band_key_cap=2))
+    return replace(DuplicateConfig(), band_key_cap=2)
+
+
+def test_with_crowded_band_keys_the_check_stores_and_groups_as_the_rebuild(
+    make_idea, campaign, crowded_bands
+):
+    items = build_eval_set(seed=11, originals=60)
+    ideas = [make_idea(item["text"]) for item in items]
+    suggestions_check_unchecked()
+    incremental = _groups_by_position(ideas)
+    checked = index_entries(campaign.pk)
+    position = {idea.pk: i for i, idea in enumerate(ideas)}
+    bands = [(pk, key) for pk, key in checked if not is_sentence_key(key)]
+    per_key = np.unique([key for _pk, key in bands], return_counts=True)[1]
+    assert per_key.max() == 2  # the cap bit, and no key has more holders than it allows
+
+    expected = group_texts([item["text"] for item in items], crowded_bands)
+    assert incremental == expected.representative.tolist()
+    stored = sorted(
+        (int(doc), int(expected.band_keys[doc, band]))
+        for doc, band in zip(*np.nonzero(expected.band_stored), strict=True)
+    )
+    assert sorted((position[pk], key) for pk, key in bands) == stored
+
+    campaign_rebuild_duplicates(campaign=campaign)
+
+    assert _groups_by_position(ideas) == incremental
+    assert index_entries(campaign.pk) == checked
