@@ -1353,10 +1353,9 @@ def _band_candidates(
     """
     docs = np.flatnonzero(has_bands)
     stored = np.zeros(bkeys.shape, dtype=bool)
-    kept, collisions = [np.zeros(0, dtype=np.int64)], 0
+    kept, collisions, cap = [np.zeros(0, dtype=np.int64)], 0, config.band_key_cap
     for band in range(bkeys.shape[1]):
-        cap, first = config.band_key_cap, stored[:, band]
-        for pairs in _run_pairs(bkeys[docs, band], docs, n, cap=cap, first=first):
+        for pairs in _run_pairs(bkeys[docs, band], docs, n, cap=cap, first=stored[:, band]):
             collisions += len(pairs)
             kept.append(_agreeing_pairs(pairs, sig, distinct, n, config, chunk))
     pairs = np.concatenate(kept)

@@ -63,16 +63,19 @@ def index_lookup(
                 "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
                 [list(bands), list(sentences), *bands, [*bands, *sentences], campaign_id, before],
             )
-            for other, signature, distinct, held, holds in cursor.fetchall():
+            holds = []
+            for other, signature, distinct, held, bits_held in cursor.fetchall():
                 if signature is not None:
                     found.banded.append(other)
                     found.signatures.append(signature)
                     found.distinct.append(distinct or 0)
-                    for bit, band in enumerate(bands):
-                        if holds >> bit & 1:
-                            found.band_holders[band] += 1
+                    holds.append(bits_held)
                 if held is not None:
                     found.sentences[other] = wanted_sentences.intersection(held)
+        if holds:
+            counts = (np.array(holds)[:, None] >> np.arange(len(bands)) & 1).sum(axis=0)
+            for band, count in zip(bands, counts.tolist(), strict=True):
+                found.band_holders[band] += count
         return found
     wanted_bands = set(bands)
     banded: set[int] = set()
