@@ -67,6 +67,12 @@ def test_the_look_up_tells_band_sharers_with_their_signatures_from_sentence_shar
     assert first.pk in found.banded and other.pk not in found.banded
     assert bytes(found.signatures[found.banded.index(first.pk)]) == bytes(stored.minhash)
     assert found.sentences == {}
+    # How many of the ideas found hold each band key, as their stored keys say.
+    held = {pk: set(index_keys(pk)) for pk in found.banded}
+    assert found.band_holders == {
+        band: sum(band in keys for keys in held.values()) for band in bands
+    }
+    assert found.band_holders[bands[0]] >= 1 and 0 < min(found.band_holders.values()) < len(held)
 
     found = index_lookup(campaign_id=first.campaign_id, bands=[], sentences=sentences, before=later)
     assert found.banded == [] and found.signatures == []
