@@ -17,8 +17,7 @@ Places are left out or the same city-wide ones, so the places veto cannot keep t
 apart: only the text can. Pairs are scored by evalset_topics.score_topics.
 """
 
-from collections import defaultdict
-from itertools import combinations
+from tests.duplicates.scoring import grouped_pairs
 
 # topic -> [(original, reworded)]; every pair is one proposal, every row another.
 TOPICS = {
@@ -306,14 +305,7 @@ def score_topics(items: list[dict], predicted_group) -> dict:
     reworded: of the re-wordings, the share grouped with their original.
     wrong_pairs: pairs of different proposals put in one group (all share a topic or not).
     """
-    members = defaultdict(list)
-    for position, label in enumerate(predicted_group):
-        members[label].append(position)
-    pairs = correct = 0
-    for positions in members.values():
-        for a, b in combinations(positions, 2):
-            pairs += 1
-            correct += items[a]["group"] == items[b]["group"]
+    pairs, correct = grouped_pairs(items, predicted_group)
     reworded = [i for i, item in enumerate(items) if item["kind"] == "reworded"]
     found = sum(predicted_group[i] == predicted_group[items[i]["base"]] for i in reworded)
     return {

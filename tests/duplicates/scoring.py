@@ -6,20 +6,26 @@ from itertools import combinations
 from tests.duplicates.evalset import NEAR_KINDS
 
 
+def grouped_pairs(items, predicted_group) -> tuple[int, int]:
+    """(pairs put in one group, of those the pairs whose items share their "group" label)."""
+    members = defaultdict(list)
+    for position, label in enumerate(predicted_group):
+        members[label].append(position)
+    pairs = correct = 0
+    for positions in members.values():
+        for a, b in combinations(positions, 2):
+            pairs += 1
+            correct += items[a]["group"] == items[b]["group"]
+    return pairs, correct
+
+
 def score_grouping(items, predicted_group):
     """items: the labelled set; predicted_group: position -> predicted group label.
 
     Precision: of all pairs put in one group, the share that truly belong together.
     Recall per kind: of the true pairs (original, variant of that kind), the share grouped.
     """
-    predicted_members = defaultdict(list)
-    for position, label in enumerate(predicted_group):
-        predicted_members[label].append(position)
-    predicted_pairs = true_positive = 0
-    for members in predicted_members.values():
-        for a, b in combinations(members, 2):
-            predicted_pairs += 1
-            true_positive += items[a]["group"] == items[b]["group"]
+    predicted_pairs, true_positive = grouped_pairs(items, predicted_group)
 
     originals = {
         item["group"]: position

@@ -1,9 +1,9 @@
 """Per-kind figures of a grouping on the second labelled set (evalset_hard.py)."""
 
 from collections import defaultdict
-from itertools import combinations
 
 from tests.duplicates.evalset_hard import EDIT_KINDS, NEGATIVE_KINDS, POSITIVE_KINDS
+from tests.duplicates.scoring import grouped_pairs
 
 
 def score_hard(items, predicted_group):
@@ -14,14 +14,7 @@ def score_hard(items, predicted_group):
     grouped[kind]: of the different ideas of a negative kind, the share wrongly grouped
     with the base they were made from.
     """
-    members = defaultdict(list)
-    for position, label in enumerate(predicted_group):
-        members[label].append(position)
-    pairs = correct = 0
-    for positions in members.values():
-        for a, b in combinations(positions, 2):
-            pairs += 1
-            correct += items[a]["group"] == items[b]["group"]
+    pairs, correct = grouped_pairs(items, predicted_group)
     found, total = defaultdict(int), defaultdict(int)
     for position, item in enumerate(items):
         if item["kind"] == "original":
