@@ -29,7 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from suggestions.duplicates.algorithm import DuplicateConfig, group_texts
-from suggestions.duplicates.semantic import comparable_sentences, cosines, encode, quantise
+from suggestions.duplicates.semantic import (
+    comparable_sentences,
+    cosines,
+    dequantise,
+    encode,
+    quantise,
+)
 from tests.duplicates.evalset import build_eval_set
 from tests.duplicates.evalset_hard import build_hard_set
 from tests.duplicates.evalset_topics import build_topic_set, score_topics
@@ -86,8 +92,7 @@ def _row(label, sets, config, vectors):
 
 def _ranking(topics, vectors):
     """How the cosines order a re-wording's original against the other ideas of its topic."""
-    floats = vectors.astype(np.float32)
-    floats /= np.linalg.norm(floats, axis=1, keepdims=True)
+    floats = dequantise(vectors)
     matrix = floats @ floats.T
     reworded = [i for i, item in enumerate(topics) if item["kind"] == "reworded"]
     nearest = sum(int(np.argmax(matrix[i, :i]) == topics[i]["base"]) for i in reworded)
