@@ -568,16 +568,27 @@ def _band_keys(sig: np.ndarray, config: DuplicateConfig, chunk: int = 50_000) ->
 
 
 def minhash(shingled: Shingles, config: DuplicateConfig) -> np.ndarray:
-    """MinHash signature (num_perm uint32) of one idea's distinctive 2-grams."""
-    values = np.array(sorted(shingled.distinctive), dtype=np.int64)
-    return _minhash(values, np.array([0, len(values)]), config)[0]
+    """MinHash signature (num_perm uint32) of one idea's distinctive 2-grams: the values
+    ``_minhash`` gives, in one step over a (2-grams x num_perm) block instead of a loop
+    over the permutations (0.5 ms an idea otherwise, on the per-idea check's path)."""
+    if not shingled.distinctive:
+        return np.full(config.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    h = _spread(np.fromiter(shingled.distinctive, dtype=np.int64, count=len(shingled.distinctive)))
+    with np.errstate(over="ignore"):
+        hashed = (h[:, None] * config.perm_a[None, :] + config.perm_b[None, :]) >> np.uint64(32)
+    return hashed.min(axis=0).astype(np.uint32)
 
 
-def band_keys(shingled: Shingles, config: DuplicateConfig) -> list[int]:
-    """LSH band keys of one idea (empty when it has no distinctive 2-gram)."""
+def band_keys(
+    shingled: Shingles, config: DuplicateConfig, signature: np.ndarray | None = None
+) -> list[int]:
+    """LSH band keys of one idea (empty when it has no distinctive 2-gram); pass its
+    ``minhash`` signature when it is already computed."""
     if not shingled.distinctive:
         return []
-    return _band_keys(minhash(shingled, config)[None, :], config)[0].tolist()
+    if signature is None:
+        signature = minhash(shingled, config)
+    return _band_keys(signature[None, :], config)[0].tolist()
 
 
 def signature_bytes(signature: np.ndarray) -> bytes:
@@ -783,7 +794,7 @@ class MemoryIndex:
         keys: list[int] = []
         candidates: set[int] = set()
         if exact is None:
-            for band in band_keys(mine, config):
+            for band in band_keys(mine, config, signature):
                 if len(self._keys.get(band, ())) < config.band_key_cap:
                     keys.append(band)
                 candidates.update(

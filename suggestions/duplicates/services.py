@@ -308,7 +308,7 @@ def _check_one(
         .first()
     )
     # A later exact repeat never beats its earliest twin, so it needs no keys.
-    bands = [] if exact else band_keys(mine, config)
+    bands = [] if exact else band_keys(mine, config, signature)
     own_sentences = [] if exact else sentence_keys(sentences, config)
     candidates: list[tuple[int, Shingles]] = []
     representatives: dict[int, int] = {}
