@@ -649,6 +649,25 @@ def signatures_agreeing(
     return (rows == a).sum(axis=1) >= min_equal(distinct, others_distinct, config)
 
 
+def band_holders(
+    bands: Sequence[int], signatures: Sequence[bytes], config: DuplicateConfig
+) -> dict[int, int]:
+    """How many of the ideas with these signatures have each of these band keys among
+    their own.
+
+    Below band_key_cap this is how many store the key: an idea keeps every band key of its
+    own that fewer than band_key_cap earlier ideas store. A key whose count reaches the cap
+    is stored by exactly band_key_cap ideas, unless some of them have since been deleted."""
+    counts = dict.fromkeys(bands, 0)
+    if not bands or not signatures:
+        return counts
+    rows = np.frombuffer(b"".join(signatures), dtype="<u4").reshape(len(signatures), -1)
+    theirs = _band_keys(rows, config)
+    for band in counts:
+        counts[band] = int((theirs == band).any(axis=1).sum())
+    return counts
+
+
 # --------------------------------------------------------------------- incremental rule
 
 

@@ -35,47 +35,37 @@ class Found(NamedTuple):
     signatures: list[bytes]  # ... their MinHash signatures, in the same order ...
     distinct: list[int]  # ... and their numbers of distinctive 2-grams (0: not known)
     sentences: dict[int, set[int]]  # ideas sharing sentence keys -> the keys shared
-    band_holders: dict[int, int]  # band key -> how many of these ideas hold it
 
 
 def index_lookup(
     *, campaign_id: int, bands: Sequence[int], sentences: Sequence[int], before: int
 ) -> Found:
     """Earlier ideas of the campaign holding any of the band or sentence keys."""
-    found = Found([], [], [], {}, dict.fromkeys(bands, 0))
+    found = Found([], [], [], {})
     if not bands and not sentences:
         return found
     wanted_sentences = set(sentences)
     if keys_in_arrays():
         table = DuplicateSignature._meta.db_table
-        # An idea can collide on many band keys: the database says which rows share a band
-        # (and which of the bands, as bits), and sends the keys array only of the few rows
-        # that share a sentence (at most sentence_key_cap per sentence). Parsing every
-        # row's keys in Python took most of a crowded look-up's time.
-        bits = " | ".join(
-            f"((keys @> ARRAY[%s]::bigint[])::int << {bit})" for bit in range(len(bands))
-        )
+        # An idea can collide on many band keys: the signature comes back only for rows
+        # sharing a band, the keys array only for the few rows that share a sentence (at
+        # most sentence_key_cap per sentence). Which band keys a row shares is told by its
+        # signature (algorithm.band_holders), not by the database: testing each band
+        # against each row's array took half of a crowded look-up's server time.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
-                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END, "
-                f"{bits or '0'} FROM {table} "
+                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
                 "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
-                [list(bands), list(sentences), *bands, [*bands, *sentences], campaign_id, before],
+                [list(bands), list(sentences), [*bands, *sentences], campaign_id, before],
             )
-            holds = []
-            for other, signature, distinct, held, bits_held in cursor.fetchall():
+            for other, signature, distinct, held in cursor.fetchall():
                 if signature is not None:
                     found.banded.append(other)
                     found.signatures.append(signature)
                     found.distinct.append(distinct or 0)
-                    holds.append(bits_held)
                 if held is not None:
                     found.sentences[other] = wanted_sentences.intersection(held)
-        if holds:
-            counts = (np.array(holds)[:, None] >> np.arange(len(bands)) & 1).sum(axis=0)
-            for band, count in zip(bands, counts.tolist(), strict=True):
-                found.band_holders[band] += count
         return found
     wanted_bands = set(bands)
     banded: set[int] = set()
@@ -84,7 +74,6 @@ def index_lookup(
     ).values_list("key", "suggestion_id"):
         if key in wanted_bands:
             banded.add(other)
-            found.band_holders[key] += 1
         else:
             found.sentences.setdefault(other, set()).add(key)
     for other, signature, distinct in (

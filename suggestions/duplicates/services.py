@@ -27,6 +27,7 @@ from suggestions.duplicates.algorithm import (
     DuplicateConfig,
     Match,
     Shingles,
+    band_holders,
     band_keys,
     best_match,
     best_semantic,
@@ -339,7 +340,8 @@ def _check_one(
         agreeing = sharing | set(compress(found.banded, agree))
         # Only the first band_key_cap holders of a band key store it (the rebuild applies
         # the same cap); this idea was compared with them all the same.
-        bands = [band for band in bands if found.band_holders[band] < config.band_key_cap]
+        held = band_holders(bands, found.signatures, config)
+        bands = [band for band in bands if held[band] < config.band_key_cap]
     # A candidate is taken only if the idea conflicts neither with it nor with its group's
     # representative, whose text comes with the candidate (one join, no extra round trip).
     groups: dict[int, Shingles] = {}
