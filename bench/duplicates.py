@@ -252,8 +252,10 @@ def database_part(n, probes, keep_groups=False):
     hits = [reps[ids[i]] == reps[ids[s]] for i, s in enumerate(planted[:n]) if s >= 0]
 
     # The check as a worker runs it, but without the sentence encoder (46-53 ms an idea,
-    # outside the lock): the encoder is timed on its own.
+    # outside the lock): the encoder is timed on its own. DEBUG off as in deploy/: with it
+    # on, Django keeps and formats every query.
     settings.DUPLICATES_SEMANTIC = False
+    settings.DEBUG = False
     timings, probe_hits, encoding = [], [], []
     topic = Suggestion.objects.filter(campaign=campaign).values_list("topic_id", flat=True)[0]
     for j, text in enumerate(extra):
