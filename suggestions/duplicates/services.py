@@ -135,8 +135,10 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
         unchecked = Suggestion.objects.filter(pk=suggestion_id, duplicate_of__isnull=True)
         content = unchecked.values_list("content", flat=True).first()
         vector = _vector_of(content) if content is not None else _UNSET
+    # Only a transaction of the check's own may commit without waiting for the disk.
+    relaxed = not connection.in_atomic_block
     with transaction.atomic():
-        campaign_id = _campaign_locked(suggestion_id)
+        campaign_id = _campaign_locked(suggestion_id, relaxed_commit=relaxed)
         if campaign_id is None:
             return None
         config = duplicate_config(campaign_id)  # with the campaign's boilerplate
@@ -174,8 +176,15 @@ def suggestions_check_unchecked(*, campaign: Campaign | None = None) -> int:
     return checked
 
 
-def _campaign_locked(suggestion_id: int) -> int | None:
-    """The idea's campaign, locked for duplicate checks (one round trip on PostgreSQL)."""
+def _campaign_locked(suggestion_id: int, *, relaxed_commit: bool = False) -> int | None:
+    """The idea's campaign, locked for duplicate checks (one round trip on PostgreSQL).
+
+    With ``relaxed_commit`` (the check's transaction is its own), PostgreSQL commits it
+    without waiting for its WAL to reach the disk (0.7 ms of a commit's median on the bench
+    machine). A crash can lose only the last checks' results, all of a check or none of it;
+    an idea left unchecked is checked again by the next check of its campaign or by the
+    catch-up task. The idea itself was committed before, in a transaction of its own, and a
+    screener's decision on a group flushes the WAL written before it."""
     if connection.vendor != "postgresql":
         return (
             Suggestion.objects.filter(pk=suggestion_id)
@@ -183,10 +192,12 @@ def _campaign_locked(suggestion_id: int) -> int | None:
             .first()
         )
     table = connection.ops.quote_name(Suggestion._meta.db_table)
+    # set_config(…, true) is SET LOCAL: this transaction only.
+    relax = ", set_config('synchronous_commit', 'off', true)" if relaxed_commit else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT campaign_id, pg_advisory_xact_lock(%s, campaign_id::integer) FROM {table} "  # noqa: S608
-            "WHERE id = %s",
+            f"SELECT campaign_id, pg_advisory_xact_lock(%s, campaign_id::integer){relax} "  # noqa: S608
+            f"FROM {table} WHERE id = %s",
             [_LOCK_SPACE, suggestion_id],
         )
         row = cursor.fetchone()

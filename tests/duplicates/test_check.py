@@ -285,6 +285,39 @@ def test_a_rebuild_that_rewrote_many_groups_vacuums_the_ideas_table(make_idea, m
     assert not any("vacuumed" in message for message in messages)  # nothing rewritten
 
 
+@pytest.mark.django_db(transaction=True)
+def test_only_a_check_in_its_own_transaction_commits_without_waiting_for_the_disk(make_idea):
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    seen = []  # synchronous_commit inside the check, read right after it takes the lock
+
+    def after_each(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "pg_advisory_xact_lock" in sql:
+            with connection.connection.cursor() as raw:  # not through this wrapper
+                raw.execute("SHOW synchronous_commit")
+                seen.append(raw.fetchone()[0])
+        return result
+
+    def check(idea):
+        seen.clear()
+        with connection.execute_wrapper(after_each):
+            suggestion_check_duplicates(suggestion_id=idea.pk)
+        return seen[0]
+
+    assert check(make_idea(PARK)) == "off"
+    with transaction.atomic():  # a caller's transaction, with its own writes: left alone
+        idea = make_idea(PARK_EDITED)
+        assert check(idea) == "on"
+    # SET LOCAL: the connection's next transactions (the intake's, say) wait for the disk.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    assert reload(idea).duplicate_of_id is not None
+
+
 def test_the_find_duplicates_command_shows_progress_and_a_summary(make_idea, campaign, capsys):
     make_idea(PARK), make_idea(PARK_EDITED), make_idea(PARKING)
 
