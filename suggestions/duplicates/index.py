@@ -51,7 +51,7 @@ def index_lookup(
         # sharing a band, the keys array only for the few rows that share a sentence (at
         # most sentence_key_cap per sentence). Which band keys a row shares is told by its
         # signature (algorithm.band_holders), not by the database: testing each band
-        # against each row's array took half of a crowded look-up's server time.
+        # against each row's array took about 40 % of the look-up's server time.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
