@@ -1,7 +1,8 @@
 """Where the near-duplicate index keys live, and the one look-up the per-idea check makes.
 
 PostgreSQL: one DuplicateSignature row per idea holds its keys as a bigint[] with a GIN
-index (``keys && ARRAY[...]``); the signature comes back in the same round trip. Other
+index (``keys && ARRAY[...]``); the signature comes back in the same round trip, and so
+does the idea's earliest exact twin. Other
 databases (SQLite, for development and tests): the same keys are also written one row per
 key to DuplicateBand, whose btree serves the look-up. Either way DuplicateSignature.keys
 holds every idea's keys, sorted. The layout was chosen by measurement (docs/duplicates.md).
@@ -17,7 +18,7 @@ import numpy as np
 from django.db import connection
 
 from suggestions.duplicates.semantic import DIMENSIONS, from_bytes
-from suggestions.models import DuplicateBand, DuplicateSignature
+from suggestions.models import DuplicateBand, DuplicateSignature, Suggestion
 
 # An entry's columns besides its idea and campaign, in the order the rebuild copies them.
 ENTRY_COLUMNS = ("exact_key", "minhash", "distinct_grams", "keys", "vector", "semantic_match")
@@ -35,38 +36,38 @@ class Found(NamedTuple):
     signatures: list[bytes]  # ... their MinHash signatures, in the same order ...
     distinct: list[int]  # ... and their numbers of distinctive 2-grams (0: not known)
     sentences: dict[int, set[int]]  # ideas sharing sentence keys -> the keys shared
+    # The earliest earlier idea with the same exact key and its representative; when there
+    # is one, nothing else is looked up (a later exact repeat never beats its first twin).
+    exact: tuple[int, int | None] | None = None
 
 
 def index_lookup(
-    *, campaign_id: int, bands: Sequence[int], sentences: Sequence[int], before: int
+    *,
+    campaign_id: int,
+    bands: Sequence[int],
+    sentences: Sequence[int],
+    before: int,
+    exact_key: int | None = None,
 ) -> Found:
-    """Earlier ideas of the campaign holding any of the band or sentence keys."""
+    """Earlier ideas of the campaign with the same exact key or, failing one, holding any
+    of the band or sentence keys."""
     found = Found([], [], [], {})
-    if not bands and not sentences:
+    if exact_key is None and not bands and not sentences:
         return found
-    wanted_sentences = set(sentences)
     if keys_in_arrays():
-        table = DuplicateSignature._meta.db_table
-        # An idea can collide on many band keys: the signature comes back only for rows
-        # sharing a band, the keys array only for the few rows that share a sentence (at
-        # most sentence_key_cap per sentence). Which band keys a row shares is told by its
-        # signature (algorithm.band_holders), not by the database: testing each band
-        # against each row's array took about 40 % of the look-up's server time.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT suggestion_id, CASE WHEN keys && %s::bigint[] THEN minhash END, "  # noqa: S608
-                f"distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END FROM {table} "
-                "WHERE keys && %s::bigint[] AND campaign_id = %s AND suggestion_id < %s",
-                [list(bands), list(sentences), [*bands, *sentences], campaign_id, before],
+        return _lookup_arrays(found, campaign_id, bands, sentences, before, exact_key)
+    if exact_key is not None:
+        twin = (
+            DuplicateSignature.objects.filter(
+                campaign_id=campaign_id, exact_key=exact_key, suggestion_id__lt=before
             )
-            for other, signature, distinct, held in cursor.fetchall():
-                if signature is not None:
-                    found.banded.append(other)
-                    found.signatures.append(signature)
-                    found.distinct.append(distinct or 0)
-                if held is not None:
-                    found.sentences[other] = wanted_sentences.intersection(held)
-        return found
+            .order_by("suggestion_id")
+            .values_list("suggestion_id", "suggestion__duplicate_of_id")
+            .first()
+        )
+        if twin is not None:
+            return found._replace(exact=twin)
+    wanted_sentences = set(sentences)
     wanted_bands = set(bands)
     banded: set[int] = set()
     for key, other in DuplicateBand.objects.filter(
@@ -87,6 +88,46 @@ def index_lookup(
     return found
 
 
+def _lookup_arrays(found, campaign_id, bands, sentences, before, exact_key) -> Found:
+    """The look-up on PostgreSQL: one round trip, the exact twin first."""
+    table = DuplicateSignature._meta.db_table
+    ideas = Suggestion._meta.db_table
+    wanted_sentences = set(sentences)
+    # An idea can collide on many band keys: the signature comes back only for rows sharing
+    # a band, the keys array only for the few rows that share a sentence (at most
+    # sentence_key_cap per sentence). Which band keys a row shares is told by its signature
+    # (algorithm.band_holders), not by the database: testing each band against each row's
+    # array took about 40 % of the look-up's server time. With an exact twin, the one-time
+    # filter NOT EXISTS skips the key scan altogether.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH twin AS (SELECT e.suggestion_id, s.duplicate_of_id FROM {table} e "  # noqa: S608
+            f"JOIN {ideas} s ON s.id = e.suggestion_id "
+            "WHERE e.campaign_id = %s AND e.exact_key = %s AND e.suggestion_id < %s "
+            "ORDER BY e.suggestion_id LIMIT 1) "
+            "SELECT suggestion_id, duplicate_of_id, NULL::bytea, NULL::integer, NULL::bigint[], "
+            "true FROM twin UNION ALL "
+            "SELECT suggestion_id, NULL, CASE WHEN keys && %s::bigint[] THEN minhash END, "
+            "distinct_grams, CASE WHEN keys && %s::bigint[] THEN keys END, false "
+            f"FROM {table} WHERE keys && %s::bigint[] AND campaign_id = %s "
+            "AND suggestion_id < %s AND NOT EXISTS (SELECT FROM twin)",
+            [
+                *(campaign_id, exact_key, before),
+                *(list(bands), list(sentences), [*bands, *sentences], campaign_id, before),
+            ],
+        )
+        for other, twin_group, signature, distinct, held, is_twin in cursor.fetchall():
+            if is_twin:
+                return found._replace(exact=(other, twin_group))
+            if signature is not None:
+                found.banded.append(other)
+                found.signatures.append(signature)
+                found.distinct.append(distinct or 0)
+            if held is not None:
+                found.sentences[other] = wanted_sentences.intersection(held)
+    return found
+
+
 def index_store(
     *,
     suggestion_id: int,
@@ -97,9 +138,20 @@ def index_store(
     keys: Iterable[int],
     vector: bytes | None = None,
     semantic_match: bool = False,
+    group: tuple[int, float | None] | None = None,
 ) -> None:
-    """Write (or replace) one idea's entry."""
+    """Write (or replace) one idea's entry; with ``group`` (representative, similarity),
+    also the idea's group, in the same round trip on PostgreSQL."""
     keys = sorted(set(keys))
+    if keys_in_arrays():
+        entry = [exact_key, minhash, distinct_grams, keys, vector, semantic_match]
+        _store_arrays(suggestion_id, campaign_id, entry, group)
+        _forget_vector(campaign_id, suggestion_id)
+        return
+    if group is not None:
+        Suggestion.objects.filter(pk=suggestion_id).update(
+            duplicate_of_id=group[0], duplicate_similarity=group[1]
+        )
     DuplicateSignature.objects.bulk_create(
         [
             DuplicateSignature(
@@ -118,12 +170,31 @@ def index_store(
         update_fields=["campaign", *ENTRY_COLUMNS],
     )
     _forget_vector(campaign_id, suggestion_id)
-    if keys_in_arrays():
-        return
     DuplicateBand.objects.filter(suggestion_id=suggestion_id).delete()
     DuplicateBand.objects.bulk_create(
         DuplicateBand(campaign_id=campaign_id, suggestion_id=suggestion_id, key=key) for key in keys
     )
+
+
+def _store_arrays(suggestion_id: int, campaign_id: int, entry: list, group) -> None:
+    """The upsert of index_store on PostgreSQL, with the group's UPDATE in the same statement."""
+    table = DuplicateSignature._meta.db_table
+    columns = ", ".join(ENTRY_COLUMNS)  # keys, the fourth, needs its type when empty
+    grouped, grouping = "", []
+    if group is not None:
+        grouped = (
+            f"WITH grouped AS (UPDATE {Suggestion._meta.db_table} "  # noqa: S608
+            "SET duplicate_of_id = %s, duplicate_similarity = %s WHERE id = %s) "
+        )
+        grouping = [group[0], group[1], suggestion_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{grouped}INSERT INTO {table} (suggestion_id, campaign_id, {columns}) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s::bigint[], %s, %s) ON CONFLICT (suggestion_id) DO "
+            "UPDATE SET campaign_id = EXCLUDED.campaign_id, "
+            + ", ".join(f"{column} = EXCLUDED.{column}" for column in ENTRY_COLUMNS),
+            [*grouping, suggestion_id, campaign_id, *entry],
+        )
 
 
 def index_keys(suggestion_id: int) -> list[int]:

@@ -20,7 +20,7 @@ from itertools import compress
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
 
 from suggestions.duplicates.algorithm import (
     MAX_PROPOSALS,
@@ -55,16 +55,22 @@ from suggestions.models import (
 
 logger = logging.getLogger(__name__)
 
+_UNSET = object()
 
-def duplicate_config(campaign_id: int | None = None) -> DuplicateConfig:
+
+def duplicate_config(campaign_id: int | None = None, *, learned=_UNSET) -> DuplicateConfig:
     """The rule's parameters from the settings; given a campaign, with its learned
     boilerplate (suggestions.duplicates.boilerplate) when it has any.
 
     The campaign's sentences are cached with the configuration under their version (how
-    many there are and when they were learned, one small indexed query per call), so a
-    worker uses a newly learned set from its next check on, without a restart.
+    many there are and when they were learned, one small indexed query per call, unless
+    the caller read it already: ``learned``), so a worker uses a newly learned set from
+    its next check on, without a restart.
     """
-    version = _boilerplate_version(campaign_id) if campaign_id is not None else None
+    if learned is not _UNSET:
+        version = learned
+    else:
+        version = _boilerplate_version(campaign_id) if campaign_id is not None else None
     return _config(
         settings.DUPLICATES_THRESHOLD,
         settings.DUPLICATES_NUM_PERM,
@@ -81,6 +87,30 @@ def _boilerplate_version(campaign_id: int) -> tuple | None:
         count=Count("id"), at=Max("learned_at")
     )
     return (found["count"], found["at"]) if found["count"] else None
+
+
+def _unchecked_up_to(campaign_id: int, suggestion_id: int) -> tuple[list, tuple | None]:
+    """The campaign's unchecked ideas up to this one, oldest first, as (id, content), and
+    the version of its boilerplate, in one round trip (served by the partial index
+    sugg_dup_unchecked and, once, by the boilerplate's)."""
+    learned = DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).order_by()
+    learned = learned.values("campaign_id")  # one group: its count and latest time
+    rows = (
+        Suggestion.objects.filter(
+            campaign_id=campaign_id, duplicate_of__isnull=True, pk__lte=suggestion_id
+        )
+        .order_by("pk")
+        .annotate(
+            learned_count=Subquery(learned.annotate(n=Count("id")).values("n")),
+            learned_at=Subquery(learned.annotate(at=Max("learned_at")).values("at")),
+        )
+        .values_list("pk", "content", "learned_count", "learned_at")
+    )
+    pending, version = [], None
+    for pk, content, count, at in rows:
+        pending.append((pk, content))
+        version = (count, at) if count else None
+    return pending, version
 
 
 @lru_cache(maxsize=32)
@@ -141,21 +171,14 @@ def suggestion_check_duplicates(*, suggestion_id: int) -> int | None:
         campaign_id = _campaign_locked(suggestion_id, relaxed_commit=relaxed)
         if campaign_id is None:
             return None
-        config = duplicate_config(campaign_id)  # with the campaign's boilerplate
         # This idea and any earlier one still unchecked (its task has not run yet, or the
         # broker was down), oldest first: otherwise this idea could not find them.
-        # Served by the partial index sugg_dup_unchecked.
-        pending = list(
-            Suggestion.objects.filter(
-                campaign_id=campaign_id, duplicate_of__isnull=True, pk__lte=suggestion_id
-            )
-            .order_by("pk")
-            .values_list("pk", "content")
-        )
+        pending, learned = _unchecked_up_to(campaign_id, suggestion_id)
         if not pending or pending[-1][0] != suggestion_id:
             return Suggestion.objects.values_list("duplicate_of_id", flat=True).get(
                 pk=suggestion_id
             )
+        config = duplicate_config(campaign_id, learned=learned)  # with its boilerplate
         representative = None
         for pk, content in pending:
             representative = _check_one(
@@ -267,9 +290,6 @@ def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, 
     )
 
 
-_UNSET = object()
-
-
 def _vector_of(content: str) -> bytes | None:
     """The idea's stored vector (None: nothing to encode, or the model failed)."""
     try:
@@ -310,26 +330,22 @@ def _check_one(
     sentences, norm, mine = _features(content, config)
     key = exact_key(norm)
     signature = minhash(mine, config)
-    # The earliest earlier idea with the same normalised text, and its representative.
-    exact = (
-        DuplicateSignature.objects.filter(
-            campaign_id=campaign_id, exact_key=key, suggestion_id__lt=pk
-        )
-        .order_by("suggestion_id")
-        .values_list("suggestion_id", "suggestion__duplicate_of_id")
-        .first()
+    bands = band_keys(mine, config, signature)
+    own_sentences = sentence_keys(sentences, config)
+    # The earliest earlier idea with the same normalised text and its representative or,
+    # without one, the ideas sharing keys.
+    found = index_lookup(
+        campaign_id=campaign_id, exact_key=key, bands=bands, sentences=own_sentences, before=pk
     )
-    # A later exact repeat never beats its earliest twin, so it needs no keys.
-    bands = [] if exact else band_keys(mine, config, signature)
-    own_sentences = [] if exact else sentence_keys(sentences, config)
+    exact = found.exact
+    if exact:
+        # A later exact repeat never beats its earliest twin, so it needs no keys.
+        bands, own_sentences = [], []
     candidates: list[tuple[int, Shingles]] = []
     representatives: dict[int, int] = {}
     kept_sentences: list[int] = []
     agreeing: set[int] = set()
     if bands or own_sentences:
-        found = index_lookup(
-            campaign_id=campaign_id, bands=bands, sentences=own_sentences, before=pk
-        )
         holders: dict[int, set[int]] = {}
         for other, shared in found.sentences.items():
             for sentence in shared:
@@ -387,15 +403,14 @@ def _check_one(
         other_rep = exact[1] if match.exact else representatives[match.other_id]
         representative = other_rep or match.other_id
         similarity_value = match.similarity
-    Suggestion.objects.filter(pk=pk).update(
-        duplicate_of_id=representative, duplicate_similarity=similarity_value
-    )
     if match is not None and not match.exact and not match.semantic:
         _propose_merges(
             pk, campaign_id, representative, mine, candidates, representatives, groups, config
         )
-    # Normally nothing to replace: an unchecked idea has no index entry yet.
+    # The idea's group, and its index entry (normally nothing to replace: an unchecked idea
+    # has none yet).
     index_store(
+        group=(representative, similarity_value),
         suggestion_id=pk,
         campaign_id=campaign_id,
         exact_key=key,

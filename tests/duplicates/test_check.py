@@ -86,6 +86,39 @@ def test_the_look_up_tells_band_sharers_with_their_signatures_from_sentence_shar
     assert found.banded == [] and found.sentences == {}
 
 
+def test_an_exact_twin_comes_back_alone_from_the_look_up(make_idea):
+    first, edited, resent = make_idea(PARK), make_idea(PARK_EDITED), make_idea(PARK + " ")
+    for idea in (first, edited):
+        suggestion_check_duplicates(suggestion_id=idea.pk)
+    stored = DuplicateSignature.objects.get(suggestion=first)
+    bands = index_keys(first.pk)
+
+    found = index_lookup(
+        campaign_id=first.campaign_id,
+        exact_key=stored.exact_key,
+        bands=bands,
+        sentences=[],
+        before=resent.pk,
+    )
+    # The earliest twin and its group; the ideas sharing keys are not fetched.
+    assert found.exact == (first.pk, first.pk)
+    assert found.banded == [] and found.sentences == {}
+    # Without a twin, the same look-up finds the key sharers.
+    found = index_lookup(
+        campaign_id=first.campaign_id,
+        exact_key=stored.exact_key + 1,
+        bands=bands,
+        sentences=[],
+        before=resent.pk,
+    )
+    assert found.exact is None and first.pk in found.banded
+
+    assert suggestion_check_duplicates(suggestion_id=resent.pk) == first.pk
+    resent = reload(resent)
+    assert resent.duplicate_of_id == first.pk and resent.duplicate_similarity == 1.0
+    assert index_keys(resent.pk) == []  # a later exact repeat stores no keys
+
+
 def test_signatures_are_agreed_with_in_one_step_as_one_at_a_time():
     config = DuplicateConfig()
     rng = np.random.default_rng(7)
