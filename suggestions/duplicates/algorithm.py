@@ -293,11 +293,18 @@ _ASK = re.compile(r"建议|希望|呼吁|恳请|请求|应该|应当|能否|能�
 
 
 def shingles(
-    normalised: str, config: DuplicateConfig, *, sentences: Sequence[str] | None = None
+    normalised: str,
+    config: DuplicateConfig,
+    *,
+    sentences: Sequence[str] | None = None,
+    conflicts: bool = True,
 ) -> Shingles:
-    """An idea's 2-grams, terms and (given its normalised sentences) asks."""
+    """An idea's 2-grams, terms and (given its normalised sentences) asks; without
+    ``conflicts``, the 2-grams only (enough for ``lexical_score``)."""
     codes = _bigram_codes(normalised)
     common = codes & config.common_set
+    if not conflicts:
+        return Shingles(frozenset(codes - common), frozenset(common))
     return Shingles(
         frozenset(codes - common),
         frozenset(common),
@@ -361,8 +368,12 @@ def _score(inter, weight_a, weight_b, distinct_a, distinct_b, config):
 
 def match_score(a: Shingles, b: Shingles, config: DuplicateConfig) -> float:
     """How strongly two ideas match (0 when they do not: too different, or terms conflict)."""
-    if conflict_reason(a, b, config):
-        return 0.0
+    score = lexical_score(a, b, config)
+    return score if score and not conflict_reason(a, b, config) else 0.0
+
+
+def lexical_score(a: Shingles, b: Shingles, config: DuplicateConfig) -> float:
+    """How strongly two ideas' 2-grams match (0: too different), places and asks aside."""
     inter = WEIGHT * len(a.distinctive & b.distinctive) + COMMON_WEIGHT * len(a.common & b.common)
     return float(_score(inter, a.weight, b.weight, len(a.distinctive), len(b.distinctive), config))
 

@@ -33,6 +33,7 @@ from suggestions.duplicates.algorithm import (
     best_semantic,
     compared_sentences,
     exact_key,
+    lexical_score,
     minhash,
     normalised_sentences,
     other_groups,
@@ -243,12 +244,20 @@ def compared_shingles(content: str, config: DuplicateConfig) -> Shingles:
     return _features(content, config)[2]
 
 
-def _features(content: str, config: DuplicateConfig) -> tuple[list[str], str, Shingles]:
+def _features(
+    content: str, config: DuplicateConfig, *, conflicts: bool = True
+) -> tuple[list[str], str, Shingles]:
     """The idea's normalised sentences, its normalised text (the exact key's, boilerplate
-    included) and its 2-grams, terms and asks (boilerplate left out)."""
+    included) and its 2-grams, terms and asks (boilerplate left out; without
+    ``conflicts``, the 2-grams only)."""
     sentences = normalised_sentences(comparable_text(content), drop_greetings=config.drop_greetings)
     compared = compared_sentences(sentences, config)
-    return sentences, "".join(sentences), shingles("".join(compared), config, sentences=compared)
+    joined = "".join(compared)
+    return (
+        sentences,
+        "".join(sentences),
+        shingles(joined, config, sentences=compared, conflicts=conflicts),
+    )
 
 
 def _propose_merges(pk, campaign_id, joined, mine, candidates, representatives, groups, config):
@@ -378,9 +387,14 @@ def _check_one(
         )
         compared: dict[int, Shingles] = {}  # a representative shared by candidates: once
         for other, text, other_rep, rep_text in rows:
+            representatives[other] = other_rep
+            # Most candidates are dismissed on their 2-grams alone; places, terms and asks
+            # (a third of the time spent on a candidate) are read only for the others,
+            # which leaves best_match and other_groups the same candidates with a score.
+            if not lexical_score(mine, _features(text, config, conflicts=False)[2], config):
+                continue
             compared[other] = _features(text, config)[2]
             candidates.append((other, compared[other]))
-            representatives[other] = other_rep
             if other_rep and other_rep != other:
                 if other_rep not in compared:
                     compared[other_rep] = _features(rep_text, config)[2]

@@ -144,3 +144,27 @@ def test_a_short_text_is_not_matched_by_containment_alone():
 
 def test_a_proposal_for_one_local_product_is_not_one_for_another(gazetteer):
     assert conflict(terms(gazetteer, "打造高平黄梨品牌"), terms(gazetteer, "打造高平小米品牌"))
+
+
+def test_a_match_is_the_2_gram_score_unless_places_terms_or_asks_conflict():
+    from suggestions.duplicates.algorithm import lexical_score, match_score
+    from tests.duplicates.evalset_hard import build_hard_set
+
+    config = DuplicateConfig()
+    items = build_hard_set()
+    texts = [item["text"] for item in items]
+    full = [features(text, config) for text in texts]
+    sentences = [normalised_sentences(text) for text in texts]
+    grams = [shingles("".join(s), config, sentences=s, conflicts=False) for s in sentences]
+    kinds = {"scored": 0, "vetoed": 0}
+    for i in range(len(texts)):
+        for j in range(i + 1, min(len(texts), i + 12)):  # neighbours: mostly one base idea
+            a, b = full[i], full[j]
+            score = lexical_score(a, b, config)
+            # The 2-grams alone give the same score: what the check dismisses candidates by.
+            assert lexical_score(a, grams[j], config) == score
+            vetoed = conflict_reason(a, b, config)
+            assert match_score(a, b, config) == (0.0 if vetoed else score)
+            if score:
+                kinds["vetoed" if vetoed else "scored"] += 1
+    assert kinds["scored"] > 100 and kinds["vetoed"] > 10  # both sides are exercised
