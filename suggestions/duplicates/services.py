@@ -82,20 +82,24 @@ def duplicate_config(campaign_id: int | None = None, *, learned=_UNSET) -> Dupli
     )
 
 
+def _learned(campaign_id: int):
+    """The campaign's boilerplate as one group: its count and latest learned_at are its
+    version (no row when it has none)."""
+    learned = DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).order_by()
+    return learned.values("campaign_id")
+
+
 def _boilerplate_version(campaign_id: int) -> tuple | None:
     """(number of sentences, latest learned_at) of the campaign's boilerplate; None: none."""
-    found = DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).aggregate(
-        count=Count("id"), at=Max("learned_at")
-    )
-    return (found["count"], found["at"]) if found["count"] else None
+    found = _learned(campaign_id).annotate(count=Count("id"), at=Max("learned_at"))
+    return next(iter(found.values_list("count", "at")), None)
 
 
 def _unchecked_up_to(campaign_id: int, suggestion_id: int) -> tuple[list, tuple | None]:
     """The campaign's unchecked ideas up to this one, oldest first, as (id, content), and
     the version of its boilerplate, in one round trip (served by the partial index
     sugg_dup_unchecked and, once, by the boilerplate's)."""
-    learned = DuplicateBoilerplate.objects.filter(campaign_id=campaign_id).order_by()
-    learned = learned.values("campaign_id")  # one group: its count and latest time
+    learned = _learned(campaign_id)
     rows = (
         Suggestion.objects.filter(
             campaign_id=campaign_id, duplicate_of__isnull=True, pk__lte=suggestion_id
@@ -110,7 +114,7 @@ def _unchecked_up_to(campaign_id: int, suggestion_id: int) -> tuple[list, tuple 
     pending, version = [], None
     for pk, content, count, at in rows:
         pending.append((pk, content))
-        version = (count, at) if count else None
+        version = (count, at) if count else None  # as _boilerplate_version gives it
     return pending, version
 
 
